@@ -1,0 +1,119 @@
+/**
+ * The one error type of the service. Everything the client may see about a failure is in
+ * here; the HTTP layer turns it into the RFC 7644 §3.12 error body.
+ */
+
+/** `scimType` values defined by RFC 7644 §3.12 (table 9), plus `invalidCursor` from RFC 9865. */
+export type ScimErrorType =
+  | 'invalidFilter'
+  | 'tooMany'
+  | 'uniqueness'
+  | 'mutability'
+  | 'invalidSyntax'
+  | 'invalidPath'
+  | 'noTarget'
+  | 'invalidValue'
+  | 'invalidVers'
+  | 'sensitive'
+  | 'invalidCursor'
+  | 'expiredCursor'
+  | 'tooLarge'
+
+export class ScimError extends Error {
+  readonly status: number
+  readonly scimType: ScimErrorType | undefined
+  /** Extra response headers (for example `WWW-Authenticate` on 401). */
+  readonly headers: Readonly<Record<string, string>>
+
+  constructor (status: number, detail: string, scimType?: ScimErrorType, headers: Record<string, string> = {}) {
+    super(detail)
+    this.name = 'ScimError'
+    this.status = status
+    this.scimType = scimType
+    this.headers = headers
+  }
+
+  get detail (): string {
+    return this.message
+  }
+
+  static invalidFilter (detail: string): ScimError {
+    return new ScimError(400, detail, 'invalidFilter')
+  }
+
+  static invalidSyntax (detail: string): ScimError {
+    return new ScimError(400, detail, 'invalidSyntax')
+  }
+
+  static invalidPath (detail: string): ScimError {
+    return new ScimError(400, detail, 'invalidPath')
+  }
+
+  static invalidValue (detail: string): ScimError {
+    return new ScimError(400, detail, 'invalidValue')
+  }
+
+  static noTarget (detail: string): ScimError {
+    return new ScimError(400, detail, 'noTarget')
+  }
+
+  static mutability (detail: string): ScimError {
+    return new ScimError(400, detail, 'mutability')
+  }
+
+  static invalidVersion (detail: string): ScimError {
+    return new ScimError(400, detail, 'invalidVers')
+  }
+
+  static invalidCursor (detail: string): ScimError {
+    return new ScimError(400, detail, 'invalidCursor')
+  }
+
+  static tooMany (detail: string): ScimError {
+    return new ScimError(400, detail, 'tooMany')
+  }
+
+  static badRequest (detail: string): ScimError {
+    return new ScimError(400, detail)
+  }
+
+  static unauthorized (detail = 'Authentication is required: send Authorization: Bearer <token>.'): ScimError {
+    return new ScimError(401, detail, undefined, { 'WWW-Authenticate': 'Bearer realm="scim"' })
+  }
+
+  static forbidden (detail: string): ScimError {
+    return new ScimError(403, detail)
+  }
+
+  static notFound (detail: string): ScimError {
+    return new ScimError(404, detail)
+  }
+
+  static uniqueness (detail: string): ScimError {
+    return new ScimError(409, detail, 'uniqueness')
+  }
+
+  static preconditionFailed (detail = 'The resource has changed: its version does not match If-Match.'): ScimError {
+    return new ScimError(412, detail)
+  }
+
+  static payloadTooLarge (detail: string, scimType?: ScimErrorType): ScimError {
+    return new ScimError(413, detail, scimType)
+  }
+
+  static unsupportedMediaType (detail: string): ScimError {
+    return new ScimError(415, detail)
+  }
+
+  static notImplemented (detail: string): ScimError {
+    return new ScimError(501, detail)
+  }
+
+  static unavailable (detail: string): ScimError {
+    return new ScimError(503, detail)
+  }
+}
+
+export function isScimError (error: unknown): error is ScimError {
+  return error instanceof ScimError
+}
