@@ -134,7 +134,7 @@ t.test('limits stop hostile input', async t => {
   expectScimError(t, () => parseFilter(deep), 'invalidFilter', /deeper than 50/)
   const ok = '('.repeat(MAX_FILTER_DEPTH) + 'a pr' + ')'.repeat(MAX_FILTER_DEPTH)
   t.same(parseFilter(ok), { kind: 'present', path: { attribute: 'a' } })
-  const nots = 'not ('.repeat(1000) + 'a pr' + ')'.repeat(1000)
+  const nots = 'not ('.repeat(300) + 'a pr' + ')'.repeat(300)
   expectScimError(t, () => parseFilter(nots), 'invalidFilter', /deeper than 50/)
   expectScimError(t, () => parseFilter(42 as unknown as string), 'invalidFilter', /must be a string/)
 })
