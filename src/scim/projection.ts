@@ -1,0 +1,177 @@
+/**
+ * Attribute projection for responses: RFC 7643 §2.2 / §7 `returned`, and the `attributes` /
+ * `excludedAttributes` parameters of RFC 7644 §3.4.2.5 and §3.9.
+ *
+ * - `always` attributes (id; `schemas` is kept too) are returned whatever is asked;
+ *   `never` (password) is never returned; `request` only when named in `attributes`.
+ * - With `attributes`, only the named attributes (plus `always`) are returned. If both
+ *   parameters are given, `attributes` wins and `excludedAttributes` is ignored
+ *   (RFC 7644 §3.4.2.5 treats them as alternatives).
+ * - With `excludedAttributes`, the default set minus those; `always` cannot be excluded.
+ * - Names are case-insensitive: `name`, `name.givenName`, `emails.value`, `meta.created`,
+ *   URN-qualified (`urn:…:enterprise:2.0:User:department`) or a whole schema URN.
+ * - Names that match nothing are ignored: the RFC is silent and clients send odd ones
+ *   (legacy URNs, attributes of other resource types). Failing the request helps nobody.
+ * - Keys that are not in the registry are dropped, so internal fields never leak.
+ */
+import { isPlainObject } from './resource.js'
+import type { ScimResourceObject } from './resource.js'
+import { COMMON_ATTRIBUTES } from './schema/common.js'
+import { resolveAttributeName, splitUrnPrefix } from './schema/registry.js'
+import type { ScimResourceSchema } from './schema/registry.js'
+import type { ScimAttributeDefinition } from './schema/types.js'
+
+export interface ScimProjectionParams {
+  readonly attributes?: readonly string[]
+  readonly excludedAttributes?: readonly string[]
+}
+
+/** What to return of one top-level attribute: everything, only some, or all but some sub-attributes. */
+type ScimPick =
+  | { readonly mode: 'all' }
+  | { readonly mode: 'only' | 'except', readonly subs: ReadonlySet<string> }
+
+type ScimNameSet = Map<string, 'all' | Set<string>>
+
+const ALL: ScimPick = { mode: 'all' }
+
+const keyOf = (schema: string, attributeName: string): string => `${schema}\n${attributeName}`
+
+function schemaAttributes (resource: ScimResourceSchema, schema: string): readonly ScimAttributeDefinition[] {
+  if (schema === resource.core.id) return [...COMMON_ATTRIBUTES, ...resource.core.attributes]
+  return resource.extensions.find(e => e.id === schema)?.attributes ?? []
+}
+
+/** Parses attribute names into top-level keys → whole attribute or a set of sub-attribute names. */
+function parseNames (resource: ScimResourceSchema, names: readonly string[] | undefined): ScimNameSet {
+  const set: ScimNameSet = new Map()
+  for (const raw of names ?? []) {
+    const name = raw.trim()
+    if (name === '') continue
+    const { schema, rest } = splitUrnPrefix(resource, name)
+    if (schema !== undefined && rest === '') {
+      for (const a of schemaAttributes(resource, schema)) set.set(keyOf(schema, a.name), 'all')
+      continue
+    }
+    const resolved = resolveAttributeName(resource, name)
+    if (resolved === undefined) continue
+    const key = keyOf(resolved.schema, resolved.attribute.name)
+    const current = set.get(key)
+    if (resolved.subAttribute === undefined) set.set(key, 'all')
+    else if (current === undefined) set.set(key, new Set([resolved.subAttribute.name]))
+    else if (current !== 'all') current.add(resolved.subAttribute.name)
+  }
+  return set
+}
+
+interface ScimSelection {
+  readonly include: ScimNameSet | undefined
+  readonly exclude: ScimNameSet
+}
+
+function buildSelection (resource: ScimResourceSchema, params: ScimProjectionParams): ScimSelection {
+  const hasAttributes = (params.attributes ?? []).some(a => a.trim() !== '')
+  return hasAttributes
+    ? { include: parseNames(resource, params.attributes), exclude: new Map() }
+    : { include: undefined, exclude: parseNames(resource, params.excludedAttributes) }
+}
+
+/** The pick for one top-level attribute, or undefined when it is not returned. */
+function pickAttribute (attribute: ScimAttributeDefinition, key: string, selection: ScimSelection): ScimPick | undefined {
+  if (attribute.returned === 'never') return undefined
+  if (attribute.returned === 'always') return ALL
+  if (selection.include !== undefined) {
+    const named = selection.include.get(key)
+    if (named === undefined) return undefined
+    return named === 'all' ? ALL : { mode: 'only', subs: named }
+  }
+  if (attribute.returned === 'request') return undefined
+  const excluded = selection.exclude.get(key)
+  if (excluded === 'all') return undefined
+  return excluded === undefined ? ALL : { mode: 'except', subs: excluded }
+}
+
+function includesSub (sub: ScimAttributeDefinition, pick: ScimPick): boolean {
+  if (sub.returned === 'never') return false
+  if (sub.returned === 'always') return true
+  if (pick.mode === 'only') return pick.subs.has(sub.name)
+  if (sub.returned === 'request') return false
+  return pick.mode === 'all' || !pick.subs.has(sub.name)
+}
+
+function projectComplex (attribute: ScimAttributeDefinition, value: Record<string, unknown>, pick: ScimPick): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const sub of attribute.subAttributes ?? []) {
+    if (value[sub.name] !== undefined && includesSub(sub, pick)) out[sub.name] = value[sub.name]
+  }
+  return out
+}
+
+/** Projects one attribute value; undefined when nothing of it remains. */
+function projectValue (attribute: ScimAttributeDefinition, value: unknown, pick: ScimPick): unknown {
+  if (attribute.type !== 'complex') return value
+  if (Array.isArray(value)) {
+    // An empty list stays (a new group has `members: []`); a list emptied by projection goes.
+    if (value.length === 0) return value
+    const items = value
+      .map(item => isPlainObject(item) ? projectComplex(attribute, item, pick) : item)
+      .filter(item => !isPlainObject(item) || Object.keys(item).length > 0)
+    return items.length === 0 ? undefined : items
+  }
+  if (!isPlainObject(value)) return value
+  const out = projectComplex(attribute, value, pick)
+  return Object.keys(out).length === 0 ? undefined : out
+}
+
+function projectAttributes (
+  attributes: readonly ScimAttributeDefinition[],
+  schema: string,
+  source: Record<string, unknown>,
+  selection: ScimSelection
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const attribute of attributes) {
+    const value = source[attribute.name]
+    if (value === undefined || value === null) continue
+    const pick = pickAttribute(attribute, keyOf(schema, attribute.name), selection)
+    if (pick === undefined) continue
+    const projected = projectValue(attribute, value, pick)
+    if (projected !== undefined) out[attribute.name] = projected
+  }
+  return out
+}
+
+/** Returns a new object holding only what the client gets back. The input is not modified. */
+export function projectResource (resource: ScimResourceSchema, obj: ScimResourceObject, params: ScimProjectionParams = {}): ScimResourceObject {
+  const selection = buildSelection(resource, params)
+  const out: ScimResourceObject = {}
+  if (obj.schemas !== undefined) out.schemas = obj.schemas
+  const core = resource.core.id
+  Object.assign(out, projectAttributes(schemaAttributes(resource, core), core, obj, selection))
+  for (const extension of resource.extensions) {
+    const value = obj[extension.id]
+    if (!isPlainObject(value)) continue
+    const projected = projectAttributes(extension.attributes, extension.id, value, selection)
+    // An extension with nothing left is dropped rather than sent as `{}`.
+    if (Object.keys(projected).length > 0) out[extension.id] = projected
+  }
+  return out
+}
+
+/**
+ * Would `name` (a top-level attribute, optionally `attr.sub` or URN-qualified) be returned
+ * with these parameters? Lets the service skip loading group members that will not be sent
+ * (`excludedAttributes=members`, `attributes=displayName`). Unknown names: false.
+ */
+export function wantsAttribute (resource: ScimResourceSchema, params: ScimProjectionParams, name: string): boolean {
+  const { schema, rest } = splitUrnPrefix(resource, name)
+  if (schema !== undefined && rest === '') {
+    const selection = buildSelection(resource, params)
+    return schemaAttributes(resource, schema).some(a => pickAttribute(a, keyOf(schema, a.name), selection) !== undefined)
+  }
+  const resolved = resolveAttributeName(resource, name)
+  if (resolved === undefined) return false
+  const pick = pickAttribute(resolved.attribute, keyOf(resolved.schema, resolved.attribute.name), buildSelection(resource, params))
+  if (pick === undefined) return false
+  return resolved.subAttribute === undefined || includesSub(resolved.subAttribute, pick)
+}
