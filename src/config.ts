@@ -1,0 +1,105 @@
+/**
+ * Configuration is read from the environment once, validated, and frozen. Everything else
+ * receives a Config; nothing reads process.env directly.
+ */
+import path from 'node:path'
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+
+export interface Config {
+  readonly port: number
+  readonly host: string
+  readonly logLevel: LogLevel
+  /** Postgres connection string; undefined selects embedded Postgres (PGlite). */
+  readonly databaseUrl: string | undefined
+  /** Where embedded Postgres keeps its files. */
+  readonly dataDir: string
+  readonly migrateOnStart: boolean
+  readonly bearerToken: string | undefined
+  /** Public base URL used in `Location` and `meta.location`; derived from the request when unset. */
+  readonly publicBaseUrl: string | undefined
+  readonly databasePoolSize: number
+  readonly bodyLimitBytes: number
+  readonly defaultPageSize: number
+  readonly maxPageSize: number
+  /** Most members returned inline with a group; advertised in the README and /Schemas. */
+  readonly maxInlineMembers: number
+  readonly bulkMaxOperations: number
+  readonly bulkMaxPayloadBytes: number
+  readonly shutdownTimeoutMs: number
+}
+
+export const SCIM_BASE_PATH = '/scim/v2'
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+function readInt (env: NodeJS.ProcessEnv, key: string, fallback: number, min: number, max: number): number {
+  const raw = env[key]
+  if (raw === undefined || raw.trim() === '') return fallback
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${key} must be an integer, got "${raw}"`)
+  const value = Number(raw)
+  if (value < min || value > max) throw new ConfigError(`${key} must be between ${min} and ${max}, got ${value}`)
+  return value
+}
+
+function readBool (env: NodeJS.ProcessEnv, key: string, fallback: boolean): boolean {
+  const raw = env[key]?.trim().toLowerCase()
+  if (raw === undefined || raw === '') return fallback
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true
+  if (['false', '0', 'no', 'off'].includes(raw)) return false
+  throw new ConfigError(`${key} must be true or false, got "${env[key]}"`)
+}
+
+function readString (env: NodeJS.ProcessEnv, key: string): string | undefined {
+  const raw = env[key]?.trim()
+  return raw === undefined || raw === '' ? undefined : raw
+}
+
+function readLogLevel (env: NodeJS.ProcessEnv): LogLevel {
+  const raw = (readString(env, 'LOG_LEVEL') ?? 'info').toLowerCase()
+  if (!LOG_LEVELS.includes(raw as LogLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`)
+  }
+  return raw as LogLevel
+}
+
+function readDatabaseUrl (env: NodeJS.ProcessEnv): string | undefined {
+  const url = readString(env, 'DATABASE_URL')
+  if (url !== undefined && !/^postgres(ql)?:\/\//.test(url)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// connection string')
+  }
+  return url
+}
+
+function readPublicBaseUrl (env: NodeJS.ProcessEnv): string | undefined {
+  const url = readString(env, 'PUBLIC_BASE_URL')
+  if (url === undefined) return undefined
+  if (!/^https?:\/\/[^/]+/.test(url)) throw new ConfigError('PUBLIC_BASE_URL must be an http(s) URL')
+  return url.replace(/\/+$/, '')
+}
+
+export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
+  const maxPageSize = readInt(env, 'MAX_PAGE_SIZE', 1000, 1, 100_000)
+  return Object.freeze({
+    port: readInt(env, 'PORT', 8080, 0, 65535),
+    host: readString(env, 'HOST') ?? '0.0.0.0',
+    logLevel: readLogLevel(env),
+    databaseUrl: readDatabaseUrl(env),
+    dataDir: path.resolve(readString(env, 'DATA_DIR') ?? './data'),
+    migrateOnStart: readBool(env, 'MIGRATE_ON_START', true),
+    bearerToken: readString(env, 'SCIM_BEARER_TOKEN'),
+    publicBaseUrl: readPublicBaseUrl(env),
+    databasePoolSize: readInt(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+    bodyLimitBytes: readInt(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 1_073_741_824),
+    defaultPageSize: Math.min(readInt(env, 'DEFAULT_PAGE_SIZE', 100, 1, 100_000), maxPageSize),
+    maxPageSize,
+    maxInlineMembers: readInt(env, 'MAX_INLINE_MEMBERS', 100_000, 1, 10_000_000),
+    bulkMaxOperations: readInt(env, 'BULK_MAX_OPERATIONS', 1000, 1, 100_000),
+    bulkMaxPayloadBytes: readInt(env, 'BULK_MAX_PAYLOAD_BYTES', 1_048_576, 1024, 1_073_741_824),
+    shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000)
+  })
+}

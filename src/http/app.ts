@@ -1,0 +1,59 @@
+/**
+ * Builds the Fastify application; never listens (server.ts does). Plugins load in a fixed
+ * order: infrastructure (logging, parsing, validation, errors, docs), then routes.
+ */
+import Fastify, { LogController, type FastifyInstance } from 'fastify'
+import type { DestinationStream } from 'pino'
+import { SCIM_BASE_PATH, type Config } from '../config.js'
+import type { Db } from '../db/database.js'
+import { createServices, type Services } from '../services/services.js'
+import { registerContentTypes } from './plugins/content-type.js'
+import { registerErrorHandler } from './plugins/error-handler.js'
+import { registerOpenApi } from './plugins/openapi.js'
+import { REDACTED_LOG_PATHS, registerRequestLog } from './plugins/request-log.js'
+import { registerValidation } from './plugins/validation.js'
+import { registerHealthRoutes } from './routes/health.routes.js'
+import { registerScimRoutes } from './routes/scim.routes.js'
+
+export interface AppDeps {
+  readonly db: Db
+  readonly services?: Services
+  /** Where log lines go (tests capture them); stdout by default. */
+  readonly logStream?: DestinationStream
+}
+
+export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  const services = deps.services ?? createServices(deps.db, config)
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+      ...(deps.logStream !== undefined ? { stream: deps.logStream } : {})
+    },
+    // One line per request is written by the request-log plugin instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: Math.max(config.bodyLimitBytes, config.bulkMaxPayloadBytes),
+    requestIdHeader: 'x-request-id',
+    // Explicit server timeouts: a slow or stuck client cannot hold a socket forever.
+    connectionTimeout: 60_000,
+    keepAliveTimeout: 72_000,
+    requestTimeout: 120_000,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: {
+      // Collections call /Users/ and /users (RFC 7644 does not make paths case-sensitive).
+      ignoreTrailingSlash: true,
+      caseSensitive: false
+    }
+  })
+
+  registerContentTypes(app)
+  registerValidation(app)
+  registerErrorHandler(app)
+  registerRequestLog(app)
+  await registerOpenApi(app)
+
+  registerHealthRoutes(app, deps.db)
+  await app.register(async scope => registerScimRoutes(scope, { config, services }), { prefix: SCIM_BASE_PATH })
+  return app
+}

@@ -1,0 +1,92 @@
+/**
+ * API tokens: each belongs to one organization. A token is shown once, when created; only
+ * its SHA-256 hash is stored.
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import type { Db } from '../db/database.js'
+import { ensureOrganization, type Organization } from '../repositories/organization.repository.js'
+import {
+  countTokens, ensureToken, findTokenByHash, insertToken, listTokens, revokeToken, touchToken, type ApiTokenRecord
+} from '../repositories/token.repository.js'
+
+const TOKEN_PREFIX = 'scim_'
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+export const DEFAULT_ORGANIZATION = 'default'
+
+export interface AuthenticatedOrganization {
+  readonly id: string
+  readonly name: string
+  readonly tokenId: string
+}
+
+export interface CreatedToken {
+  readonly id: string
+  readonly token: string
+  readonly organization: Organization
+}
+
+export function hashToken (token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex')
+}
+
+export function generateToken (): string {
+  return TOKEN_PREFIX + randomBytes(32).toString('base64url')
+}
+
+/**
+ * Okta's "Header auth" sends whatever the admin typed, so the `Bearer ` prefix is optional
+ * (CLIENTS.md, transport). Returns undefined when there is no usable credential.
+ */
+export function extractToken (authorization: string | undefined): string | undefined {
+  if (authorization === undefined) return undefined
+  const value = authorization.trim()
+  const match = /^bearer\s+(.+)$/i.exec(value)
+  const token = (match?.[1] ?? value).trim()
+  if (token === '' || /\s/.test(token) || token.length > 1024) return undefined
+  return token
+}
+
+export class TokenService {
+  constructor (private readonly db: Db) {}
+
+  async authenticate (token: string): Promise<AuthenticatedOrganization | undefined> {
+    const hash = hashToken(token)
+    const record = await findTokenByHash(this.db, hash)
+    // The lookup is by hash (an index probe); comparing the hashes again in constant time
+    // keeps the decision itself free of timing differences.
+    if (record === undefined || !timingSafeEqual(Buffer.from(record.tokenHash, 'hex'), Buffer.from(hash, 'hex'))) return undefined
+    if (record.revokedAt !== null) return undefined
+    await touchToken(this.db, record.id)
+    return { id: record.organizationId, name: record.organizationName, tokenId: record.id }
+  }
+
+  async create (organizationName: string, label: string | null = null): Promise<CreatedToken> {
+    const organization = await ensureOrganization(this.db, organizationName)
+    const token = generateToken()
+    const id = await insertToken(this.db, organization.id, hashToken(token), label)
+    return { id, token, organization }
+  }
+
+  /**
+   * Start-up provisioning: SCIM_BEARER_TOKEN is accepted for `default`; without it, a first
+   * start with no token at all creates one and returns it so it can be printed once.
+   */
+  async bootstrap (configuredToken: string | undefined): Promise<CreatedToken | undefined> {
+    if (configuredToken !== undefined) {
+      const organization = await ensureOrganization(this.db, DEFAULT_ORGANIZATION)
+      await ensureToken(this.db, organization.id, hashToken(configuredToken), 'SCIM_BEARER_TOKEN')
+      return undefined
+    }
+    if (await countTokens(this.db) > 0) return undefined
+    return this.create(DEFAULT_ORGANIZATION, 'created on first start')
+  }
+
+  list (organizationName?: string): Promise<ApiTokenRecord[]> {
+    return listTokens(this.db, organizationName)
+  }
+
+  async revoke (id: string): Promise<boolean> {
+    if (!UUID_PATTERN.test(id)) return false
+    return revokeToken(this.db, id)
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * build(t): the application on its own test database, with one organization and token,
+ * closed when the test ends.
+ */
+import type { FastifyInstance } from 'fastify'
+import { Writable } from 'node:stream'
+import { loadConfig, type Config } from '../../src/config.js'
+import type { Db } from '../../src/db/database.js'
+import { buildApp } from '../../src/http/app.js'
+import { createServices, type Services } from '../../src/services/services.js'
+import { createTestDatabase } from './database.js'
+
+interface Teardown { teardown (fn: () => unknown): void }
+
+export interface TestApp {
+  readonly app: FastifyInstance
+  readonly db: Db
+  readonly services: Services
+  readonly config: Config
+  /** A token of organization `acme`. */
+  readonly token: string
+  readonly auth: { authorization: string }
+  /** Log lines written so far (JSON-parsed). */
+  readonly logs: Array<Record<string, unknown>>
+  /** Creates another organization and returns a header for one of its tokens. */
+  tokenFor (organization: string): Promise<{ authorization: string }>
+}
+
+export async function build (t: Teardown, env: Record<string, string> = {}): Promise<TestApp> {
+  const handle = await createTestDatabase(t)
+  const config = loadConfig({ LOG_LEVEL: 'info', ...env })
+  const services = createServices(handle.db, config)
+  const logs: Array<Record<string, unknown>> = []
+  const logStream = new Writable({
+    write (chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim() !== '') logs.push(JSON.parse(line))
+      callback()
+    }
+  })
+  const app = await buildApp(config, { db: handle.db, services, logStream })
+  t.teardown(() => app.close())
+  const tokenFor = async (organization: string) => {
+    const created = await services.tokens.create(organization)
+    return { authorization: `Bearer ${created.token}` }
+  }
+  const auth = await tokenFor('acme')
+  return { app, db: handle.db, services, config, token: auth.authorization.slice(7), auth, logs, tokenFor }
+}
