@@ -1,4 +1,5 @@
 import t from 'tap'
+import type { Test } from 'tap'
 import { buildResourceTypes, buildSchemasDocuments, buildServiceProviderConfig } from '../../src/scim/discovery.js'
 import type { ScimServiceProviderFeatures } from '../../src/scim/discovery.js'
 import {
@@ -16,7 +17,7 @@ function nullPaths (value: unknown, path = '$'): string[] {
   return []
 }
 
-function checkAttribute (t: Tap.Test, attribute: Record<string, unknown>, where: string): void {
+function checkAttribute (t: Test, attribute: Record<string, unknown>, where: string): void {
   for (const key of CHARACTERISTICS) t.ok(key in attribute, `${where}.${String(attribute.name)} has ${key}`)
   if (attribute.type === 'reference') t.ok(Array.isArray(attribute.referenceTypes), `${where}.${String(attribute.name)} has referenceTypes`)
   if (attribute.type === 'complex') {
