@@ -4,14 +4,20 @@
  */
 import type { Config } from '../config.js'
 import type { Db } from '../db/database.js'
+import { GroupService } from './group.service.js'
 import { TokenService } from './token.service.js'
+import { UserService } from './user.service.js'
 
 export interface Services {
   readonly tokens: TokenService
+  readonly users: UserService
+  readonly groups: GroupService
 }
 
-export function createServices (db: Db, _config: Config): Services {
+export function createServices (db: Db, config: Config): Services {
   return {
-    tokens: new TokenService(db)
+    tokens: new TokenService(db),
+    users: new UserService(db, config),
+    groups: new GroupService(db, config)
   }
 }

@@ -19,6 +19,15 @@ async function seed (db: Db) {
   return { org, customer, admin, foreign, group, otherGroup }
 }
 
+async function violatedConstraint (promise: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await promise
+    return undefined
+  } catch (error) {
+    return (error as { constraint?: string }).constraint
+  }
+}
+
 const member = (org: string, group: string, user: string) => ({ organization_id: org, group_id: group, user_id: user })
 
 t.test('membership constraints', async t => {
@@ -36,23 +45,23 @@ t.test('membership constraints', async t => {
   })
 
   t.test('a non-customer cannot be a member', async t => {
-    await t.rejects(db.insertInto('group_members').values(member(s.org, s.group, s.admin)).execute(), { constraint: 'group_members__user_id__fkey' })
+    t.equal(await violatedConstraint(db.insertInto('group_members').values(member(s.org, s.group, s.admin)).execute()), 'group_members__user_id__fkey')
   })
 
   t.test('a membership cannot claim another user_type', async t => {
-    await t.rejects(db.insertInto('group_members').values({ ...member(s.org, s.group, s.admin), user_type: 'administrator' }).execute(), { constraint: 'group_members__user_type__check' })
+    t.equal(await violatedConstraint(db.insertInto('group_members').values({ ...member(s.org, s.group, s.admin), user_type: 'administrator' }).execute()), 'group_members__user_type__check')
   })
 
   t.test('a user of another organization cannot be a member', async t => {
-    await t.rejects(db.insertInto('group_members').values(member(s.org, s.group, s.foreign)).execute(), { constraint: 'group_members__user_id__fkey' })
+    t.equal(await violatedConstraint(db.insertInto('group_members').values(member(s.org, s.group, s.foreign)).execute()), 'group_members__user_id__fkey')
   })
 
   t.test('a group id cannot be a member', async t => {
-    await t.rejects(db.insertInto('group_members').values(member(s.org, s.group, s.otherGroup)).execute(), { constraint: 'group_members__user_id__fkey' })
+    t.equal(await violatedConstraint(db.insertInto('group_members').values(member(s.org, s.group, s.otherGroup)).execute()), 'group_members__user_id__fkey')
   })
 
   t.test('a member cannot stop being a customer', async t => {
-    await t.rejects(db.updateTable('users').set({ user_type: 'administrator' }).where('id', '=', s.customer).execute(), { constraint: 'group_members__user_id__fkey' })
+    t.equal(await violatedConstraint(db.updateTable('users').set({ user_type: 'administrator' }).where('id', '=', s.customer).execute()), 'group_members__user_id__fkey')
     const row = await db.selectFrom('users').select('user_type').where('id', '=', s.customer).executeTakeFirstOrThrow()
     t.equal(row.user_type, 'customer')
   })

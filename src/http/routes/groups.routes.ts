@@ -1,0 +1,10 @@
+/** /Groups routes: parse, call one service method, set status and headers. */
+import type { FastifyInstance } from 'fastify'
+import { ScimError } from '../../scim/errors.js'
+import type { ScimRouteContext } from './scim.routes.js'
+
+export function registerGroupRoutes (scope: FastifyInstance, _context: ScimRouteContext): void {
+  const notImplemented = async () => { throw ScimError.notImplemented('/Groups is not available yet.') }
+  scope.route({ method: ['GET', 'POST'], url: '/Groups', schema: { hide: true }, handler: notImplemented })
+  scope.route({ method: ['GET', 'PUT', 'PATCH', 'DELETE'], url: '/Groups/:id', schema: { hide: true }, handler: notImplemented })
+}
