@@ -6,6 +6,7 @@ import type { Config } from '../../config.js'
 import type { Services } from '../../services/services.js'
 import { registerAuthentication } from '../plugins/auth.js'
 import { SCIM_CONTENT_TYPE } from '../scim-media.js'
+import { registerDiscoveryRoutes } from './discovery.routes.js'
 import { registerGroupRoutes } from './groups.routes.js'
 import { registerUserRoutes } from './users.routes.js'
 
@@ -17,6 +18,7 @@ export interface ScimRouteContext {
 export async function registerScimRoutes (scope: FastifyInstance, context: ScimRouteContext): Promise<void> {
   scope.addHook('onRequest', async (_request, reply) => { reply.type(SCIM_CONTENT_TYPE) })
   registerAuthentication(scope, context.services.tokens)
+  registerDiscoveryRoutes(scope, context)
   registerUserRoutes(scope, context)
   registerGroupRoutes(scope, context)
 }
