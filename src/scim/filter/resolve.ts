@@ -13,6 +13,7 @@ import {
 } from './ast.js'
 import type { ScimAttributePath, ScimCompareOperator, ScimFilter, ScimFilterValue } from './ast.js'
 import { parseDateTime } from './date-time.js'
+import { parseFilter } from './parser.js'
 import { printAttributePath, printFilterValue } from './printer.js'
 
 const ORDERING: readonly ScimCompareOperator[] = ['gt', 'ge', 'lt', 'le']
@@ -153,4 +154,9 @@ function convertValue (leaf: ScimAttributeDefinition, value: string | number | b
       // A bare number or boolean for a string attribute (`externalId eq 12345`) means its text.
       return String(value)
   }
+}
+
+/** `filter` query parameter → resolved AST: the one call the list endpoints need. */
+export function parseResolvedFilter (resource: ScimResourceSchema, text: string): ScimFilter {
+  return resolveFilter(resource, parseFilter(text))
 }
