@@ -1,7 +1,229 @@
-/** Users use cases: transactions, If-Match, validation, writes. */
+/**
+ * Users use cases. Each method is one transaction: writes lock the row (`lockUserById`),
+ * check If-Match against its version, apply, validate, write and bump the version before
+ * anything commits, so concurrent requests cannot interleave between check and write.
+ *
+ * Client quirks decided here (CLIENTS.md "Users"):
+ * - PUT is a full replace, but Okta PUTs our own GET body back: `id`, `meta`, `groups` are
+ *   readOnly and dropped by validation; `password` in a PUT is ignored too (it is never in
+ *   our GET body, and a PUT is not how clients change passwords; POST and PATCH set it).
+ * - A PUT without `active` keeps the current value (a profile update must not deactivate a
+ *   user), and a PUT without `userType` keeps the current type (a profile update must not
+ *   silently turn an administrator into a customer, or fail on the membership rule).
+ * - A user created without `active` is active (the column default, made explicit in the body
+ *   so that filters on `active` see what responses show).
+ */
+import { randomBytes, scrypt, type ScryptOptions } from 'node:crypto'
 import type { Config } from '../config.js'
 import type { Db } from '../db/database.js'
+import { isConstraintViolation } from '../db/constraint-errors.js'
+import {
+  countUserMemberships, countUsers, deleteUserById, findUserById, insertUser, listGroupsOfUsers, listUsers, lockUserById, updateUser
+} from '../repositories/user.repository.js'
+import { toUserWrite, type UserGroupRecord, type UserRecord } from '../repositories/user.mapper.js'
+import { ScimError } from '../scim/errors.js'
+import { applyPatch } from '../scim/patch/apply-patch.js'
+import { buildListResponse, parseListParams, type ScimListParamsInput, type ScimListResponse } from '../scim/list-params.js'
+import { projectResource, wantsAttribute, type ScimProjectionParams } from '../scim/projection.js'
+import { isPlainObject, type ScimResourceObject } from '../scim/resource.js'
+import { DEFAULT_USER_TYPE, PATCH_OP_SCHEMA, USER_RESOURCE } from '../scim/schema/registry.js'
+import { validateResource } from '../scim/validate.js'
+
+/** Who is asking and how to spell URLs back to them. */
+export interface UserScope {
+  readonly organizationId: string
+  /** Absolute SCIM base URL (…/scim/v2) for `meta.location` and `groups[].$ref`. */
+  readonly baseUrl: string
+}
+
+/** `If-Match` as parsed by the HTTP layer: undefined (none or `*`), a version, or 'never'. */
+export type IfMatch = number | 'never' | undefined
+
+export interface UserResult {
+  readonly id: string
+  readonly version: number
+  /** Projected per the request's attributes/excludedAttributes. */
+  readonly resource: ScimResourceObject
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const SCRYPT: ScryptOptions = { N: 16384, r: 8, p: 1 }
+const MEMBER_FKEY = 'group_members__user_id__fkey'
 
 export class UserService {
   constructor (protected readonly db: Db, protected readonly config: Config) {}
+
+  async create (scope: UserScope, body: unknown, projection: ScimProjectionParams = {}): Promise<UserResult> {
+    const resource = validateResource(USER_RESOURCE, body, { mode: 'create' })
+    const password = takePassword(resource)
+    if (resource.active === undefined) resource.active = true
+    const passwordHash = password === undefined ? null : await hashPassword(password)
+    const record = await this.db.transaction().execute(trx =>
+      insertUser(trx, scope.organizationId, toUserWrite(resource), passwordHash))
+    return toResult(record, [], scope, projection)
+  }
+
+  async get (scope: UserScope, id: string, projection: ScimProjectionParams = {}): Promise<UserResult> {
+    return await this.db.transaction().execute(async trx => {
+      const record = UUID.test(id) ? await findUserById(trx, scope.organizationId, id) : undefined
+      if (record === undefined) throw notFound(id)
+      const groups = wantsGroups(projection) ? await listGroupsOfUsers(trx, scope.organizationId, [id]) : []
+      return toResult(record, groups, scope, projection)
+    })
+  }
+
+  async replace (scope: UserScope, id: string, body: unknown, ifMatch: IfMatch, projection: ScimProjectionParams = {}): Promise<UserResult> {
+    const next = validateResource(USER_RESOURCE, body, { mode: 'replace' })
+    takePassword(next)
+    return await this.write(scope, id, ifMatch, projection, current => {
+      if (!hasKey(body, 'active')) next.active = current.active
+      if (!hasKey(body, 'userType')) next.userType = current.userType
+      return { resource: next, password: undefined }
+    })
+  }
+
+  async patch (scope: UserScope, id: string, body: unknown, ifMatch: IfMatch, projection: ScimProjectionParams = {}): Promise<UserResult> {
+    const operations = readPatchOperations(body)
+    return await this.write(scope, id, ifMatch, projection, current => {
+      const { resource: patched } = applyPatch(USER_RESOURCE, { ...current.attributes, id }, operations, { resourceId: id })
+      const next = validateResource(USER_RESOURCE, patched, { mode: 'replace' })
+      // Removing `active` keeps the state: the column has no "unknown".
+      if (next.active === undefined) next.active = current.active
+      return { resource: next, password: takePassword(next) }
+    })
+  }
+
+  /** GET /Users and POST /Users/.search (RFC 7644 §3.4.2, §3.4.3). */
+  async list (scope: UserScope, input: ScimListParamsInput): Promise<ScimListResponse<ScimResourceObject>> {
+    const params = parseListParams(input, { defaultCount: this.config.defaultPageSize, maxCount: this.config.maxPageSize })
+    const projection = { attributes: params.attributes, excludedAttributes: params.excludedAttributes }
+    return await this.db.transaction().execute(async trx => {
+      const totalResults = await countUsers(trx, scope.organizationId)
+      const records = params.count === 0 || params.startIndex > totalResults
+        ? []
+        : await listUsers(trx, scope.organizationId, { offset: params.startIndex - 1, limit: params.count })
+      const groups = wantsGroups(projection) ? await listGroupsOfUsers(trx, scope.organizationId, records.map(r => r.id)) : []
+      const resources = records.map(record =>
+        toResult(record, groups.filter(g => g.userId === record.id), scope, projection).resource)
+      return buildListResponse(resources, { totalResults, startIndex: params.startIndex, itemsPerPage: resources.length })
+    })
+  }
+
+  async delete (scope: UserScope, id: string, ifMatch: IfMatch): Promise<void> {
+    await this.db.transaction().execute(async trx => {
+      const current = await this.lock(trx, scope, id, ifMatch)
+      await deleteUserById(trx, scope.organizationId, current.id)
+    })
+  }
+
+  /** Lock, check If-Match, compute the new state, check the membership rule, write. */
+  private async write (
+    scope: UserScope, id: string, ifMatch: IfMatch, projection: ScimProjectionParams,
+    compute: (current: UserRecord) => { resource: ScimResourceObject, password: string | undefined }
+  ): Promise<UserResult> {
+    return await this.db.transaction().execute(async trx => {
+      const current = await this.lock(trx, scope, id, ifMatch)
+      const { resource, password } = compute(current)
+      await checkUserTypeChange(trx, scope, current, String(resource.userType))
+      const passwordHash = password === undefined ? undefined : await hashPassword(password)
+      const record = await updateUser(trx, scope.organizationId, id, toUserWrite(resource), passwordHash)
+        .catch((error: unknown) => { throw isConstraintViolation(error, MEMBER_FKEY) ? userTypeRefused(current, resource.userType, undefined) : error })
+      const groups = wantsGroups(projection) ? await listGroupsOfUsers(trx, scope.organizationId, [id]) : []
+      return toResult(record, groups, scope, projection)
+    })
+  }
+
+  private async lock (trx: Db, scope: UserScope, id: string, ifMatch: IfMatch): Promise<UserRecord> {
+    const current = UUID.test(id) ? await lockUserById(trx, scope.organizationId, id) : undefined
+    if (current === undefined) throw notFound(id)
+    if (ifMatch !== undefined && ifMatch !== current.version) throw ScimError.preconditionFailed()
+    return current
+  }
 }
+
+/**
+ * Product rule: only customers can be group members. The check here gives the count in the
+ * error; the foreign key group_members__user_id__fkey refuses the same change if a
+ * membership is added concurrently (the caller maps that violation too).
+ */
+async function checkUserTypeChange (trx: Db, scope: UserScope, current: UserRecord, nextType: string): Promise<void> {
+  if (current.userType !== DEFAULT_USER_TYPE || nextType === DEFAULT_USER_TYPE) return
+  const memberships = await countUserMemberships(trx, scope.organizationId, current.id)
+  if (memberships > 0) throw userTypeRefused(current, nextType, memberships)
+}
+
+function userTypeRefused (current: UserRecord, nextType: unknown, memberships: number | undefined): ScimError {
+  const groups = memberships === undefined ? 'at least one group' : `${memberships} group${memberships === 1 ? '' : 's'}`
+  return ScimError.invalidValue(
+    `userType cannot change from "${current.userType}" to ${JSON.stringify(nextType)}: the user is a member of ${groups}, ` +
+    'and only customer users can be group members. Remove the user from its groups first.')
+}
+
+function notFound (id: string): ScimError {
+  return ScimError.notFound(`User ${JSON.stringify(id)} not found.`)
+}
+
+function wantsGroups (projection: ScimProjectionParams): boolean {
+  return wantsAttribute(USER_RESOURCE, projection, 'groups')
+}
+
+function hasKey (body: unknown, name: string): boolean {
+  if (!isPlainObject(body)) return false
+  const lower = name.toLowerCase()
+  return Object.entries(body).some(([key, value]) => key.toLowerCase() === lower && value !== null && value !== undefined)
+}
+
+/** Removes the cleartext password from a canonical resource and returns it. */
+function takePassword (resource: ScimResourceObject): string | undefined {
+  const password = resource.password
+  delete resource.password
+  return typeof password === 'string' && password !== '' ? password : undefined
+}
+
+/** scrypt with a random salt; the parameters are stored with the hash so they can change later. */
+export async function hashPassword (password: string): Promise<string> {
+  const salt = randomBytes(16)
+  const key = await new Promise<Buffer>((resolve, reject) => {
+    scrypt(password.normalize('NFKC'), salt, 64, SCRYPT, (error, derived) => { if (error) reject(error); else resolve(derived) })
+  })
+  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${key.toString('base64')}`
+}
+
+function readPatchOperations (body: unknown): unknown[] {
+  if (!isPlainObject(body)) throw ScimError.invalidSyntax('The request body must be a PatchOp object.')
+  const schemas = body.schemas
+  // RFC 7644 §3.5.2: the PatchOp URN is required; a body that names other schemas only is not a PatchOp.
+  if (Array.isArray(schemas) && !schemas.some(s => typeof s === 'string' && s.toLowerCase() === PATCH_OP_SCHEMA.toLowerCase())) {
+    throw ScimError.invalidSyntax(`A PATCH body must have "schemas": ["${PATCH_OP_SCHEMA}"].`)
+  }
+  const operations = Object.entries(body).find(([key]) => key.toLowerCase() === 'operations')?.[1]
+  if (!Array.isArray(operations)) throw ScimError.invalidSyntax('A PATCH body needs an "Operations" array.')
+  return operations
+}
+
+export function toScimUser (record: UserRecord, groups: readonly UserGroupRecord[], baseUrl: string): ScimResourceObject {
+  const location = `${baseUrl}/Users/${record.id}`
+  return {
+    ...record.attributes,
+    id: record.id,
+    groups: groups.map(group => ({
+      value: group.groupId,
+      $ref: `${baseUrl}/Groups/${group.groupId}`,
+      display: group.displayName,
+      type: 'direct'
+    })),
+    meta: {
+      resourceType: 'User',
+      created: record.createdAt.toISOString(),
+      lastModified: record.lastModified.toISOString(),
+      location,
+      version: `W/"${record.version}"`
+    }
+  }
+}
+
+function toResult (record: UserRecord, groups: readonly UserGroupRecord[], scope: UserScope, projection: ScimProjectionParams): UserResult {
+  const resource = projectResource(USER_RESOURCE, toScimUser(record, groups, scope.baseUrl), projection)
+  return { id: record.id, version: record.version, resource }
+}
+

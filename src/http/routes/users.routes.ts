@@ -1,10 +1,65 @@
-/** /Users routes: parse, call one service method, set status and headers. */
-import type { FastifyInstance } from 'fastify'
-import { ScimError } from '../../scim/errors.js'
+/** /Users routes (RFC 7644 §3.3–§3.6): parse, call one service method, set status and headers. */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { UserResult, UserScope } from '../../services/user.service.js'
+import { scimBaseUrl } from '../base-url.js'
+import { etagOf, matchesIfNoneMatch, parseIfMatch } from '../etag.js'
+import { organizationOf } from '../plugins/auth.js'
+import { listInputFromQuery, listInputFromSearchBody, projectionFromQuery } from './list-query.js'
 import type { ScimRouteContext } from './scim.routes.js'
 
-export function registerUserRoutes (scope: FastifyInstance, _context: ScimRouteContext): void {
-  const notImplemented = async () => { throw ScimError.notImplemented('/Users is not available yet.') }
-  scope.route({ method: ['GET', 'POST'], url: '/Users', schema: { hide: true }, handler: notImplemented })
-  scope.route({ method: ['GET', 'PUT', 'PATCH', 'DELETE'], url: '/Users/:id', schema: { hide: true }, handler: notImplemented })
+interface IdParams { id: string }
+
+export function registerUserRoutes (scope: FastifyInstance, context: ScimRouteContext): void {
+  const { services, config } = context
+  const users = services.users
+  const scopeOf = (request: FastifyRequest): UserScope => ({
+    organizationId: organizationOf(request).id,
+    baseUrl: scimBaseUrl(request, config)
+  })
+  const ifMatchOf = (request: FastifyRequest) => parseIfMatch(request.headers['if-match'])
+
+  const sendUser = (reply: FastifyReply, result: UserResult, status = 200) => {
+    reply.header('ETag', etagOf(result.version))
+    return reply.code(status).send(result.resource)
+  }
+
+  scope.get('/Users', { schema: { hide: true } }, async request => {
+    return await users.list(scopeOf(request), listInputFromQuery(request.query))
+  })
+
+  // RFC 7644 §3.4.3: a search with the parameters in the body (filters too long for a URL).
+  scope.post('/Users/.search', { schema: { hide: true } }, async (request, reply) => {
+    return reply.code(200).send(await users.list(scopeOf(request), listInputFromSearchBody(request.body)))
+  })
+
+  scope.post('/Users', { schema: { hide: true } }, async (request, reply) => {
+    const result = await users.create(scopeOf(request), request.body, projectionFromQuery(request.query))
+    reply.header('Location', `${scimBaseUrl(request, config)}/Users/${result.id}`)
+    return sendUser(reply, result, 201)
+  })
+
+  scope.get<{ Params: IdParams }>('/Users/:id', { schema: { hide: true } }, async (request, reply) => {
+    const result = await users.get(scopeOf(request), request.params.id, projectionFromQuery(request.query))
+    // RFC 7644 §3.14 / RFC 7232 §3.2: the client's copy is current.
+    if (matchesIfNoneMatch(request.headers['if-none-match'], result.version)) {
+      return reply.code(304).header('ETag', etagOf(result.version)).send()
+    }
+    return sendUser(reply, result)
+  })
+
+  scope.put<{ Params: IdParams }>('/Users/:id', { schema: { hide: true } }, async (request, reply) => {
+    const result = await users.replace(scopeOf(request), request.params.id, request.body, ifMatchOf(request), projectionFromQuery(request.query))
+    return sendUser(reply, result)
+  })
+
+  // Entra documents 200 with the resource for a user PATCH (CLIENTS.md "Users"); Okta accepts it.
+  scope.patch<{ Params: IdParams }>('/Users/:id', { schema: { hide: true } }, async (request, reply) => {
+    const result = await users.patch(scopeOf(request), request.params.id, request.body, ifMatchOf(request), projectionFromQuery(request.query))
+    return sendUser(reply, result)
+  })
+
+  scope.delete<{ Params: IdParams }>('/Users/:id', { schema: { hide: true } }, async (request, reply) => {
+    await users.delete(scopeOf(request), request.params.id, ifMatchOf(request))
+    return reply.code(204).send()
+  })
 }

@@ -1,0 +1,110 @@
+/**
+ * SQL for users. Every function takes the executor (`db` or a transaction) first and the
+ * organization id second: every query is scoped by organization, so another tenant's ids
+ * simply do not exist.
+ */
+import { sql, type Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+import { USER_COLUMNS, toUserRecord, type UserGroupRecord, type UserRecord, type UserWrite } from './user.mapper.js'
+
+type Executor = Kysely<Database>
+
+export async function insertUser (db: Executor, organizationId: string, write: UserWrite, passwordHash: string | null): Promise<UserRecord> {
+  const row = await db.insertInto('users')
+    .values({ organization_id: organizationId, ...write, password_hash: passwordHash })
+    .returning(USER_COLUMNS)
+    .executeTakeFirstOrThrow()
+  return toUserRecord(row)
+}
+
+export async function findUserById (db: Executor, organizationId: string, id: string): Promise<UserRecord | undefined> {
+  const row = await db.selectFrom('users').select(USER_COLUMNS)
+    .where('users.organization_id', '=', organizationId).where('users.id', '=', id)
+    .executeTakeFirst()
+  return row && toUserRecord(row)
+}
+
+/**
+ * `select … for update`: the row stays locked until the transaction ends, so If-Match, the
+ * membership check and the write see one version (no check-then-write race).
+ */
+export async function lockUserById (db: Executor, organizationId: string, id: string): Promise<UserRecord | undefined> {
+  const row = await db.selectFrom('users').select(USER_COLUMNS)
+    .where('users.organization_id', '=', organizationId).where('users.id', '=', id)
+    .forUpdate()
+    .executeTakeFirst()
+  return row && toUserRecord(row)
+}
+
+/** Writes a new state and bumps the version. `passwordHash` undefined keeps the stored hash. */
+export async function updateUser (
+  db: Executor, organizationId: string, id: string, write: UserWrite, passwordHash: string | undefined
+): Promise<UserRecord> {
+  const row = await db.updateTable('users')
+    .set({
+      ...write,
+      ...(passwordHash !== undefined ? { password_hash: passwordHash } : {}),
+      version: sql<number>`version + 1`,
+      // clock_timestamp, not now(): two writes in one transaction still get distinct times.
+      last_modified: sql<Date>`clock_timestamp()`
+    })
+    .where('organization_id', '=', organizationId).where('id', '=', id)
+    .returning(USER_COLUMNS)
+    .executeTakeFirstOrThrow()
+  return toUserRecord(row)
+}
+
+/** Memberships go with the user (ON DELETE CASCADE of group_members__user_id__fkey). */
+export async function deleteUserById (db: Executor, organizationId: string, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('users')
+    .where('organization_id', '=', organizationId).where('id', '=', id)
+    .executeTakeFirst()
+  return result.numDeletedRows > 0n
+}
+
+export async function countUserMemberships (db: Executor, organizationId: string, userId: string): Promise<number> {
+  const row = await db.selectFrom('group_members')
+    .select(sql<number>`count(*)::int`.as('count'))
+    .where('organization_id', '=', organizationId).where('user_id', '=', userId)
+    .executeTakeFirstOrThrow()
+  return row.count
+}
+
+/** The direct groups of a page of users, in one query (never one per user). */
+export async function listGroupsOfUsers (db: Executor, organizationId: string, userIds: readonly string[]): Promise<UserGroupRecord[]> {
+  if (userIds.length === 0) return []
+  const rows = await db.selectFrom('group_members')
+    .innerJoin('groups', join => join
+      .onRef('groups.id', '=', 'group_members.group_id')
+      .onRef('groups.organization_id', '=', 'group_members.organization_id'))
+    .select(['group_members.user_id', 'groups.id', 'groups.display_name'])
+    .where('group_members.organization_id', '=', organizationId)
+    .where('group_members.user_id', 'in', [...userIds])
+    .orderBy('groups.display_name').orderBy('groups.id')
+    .execute()
+  return rows.map(row => ({ userId: row.user_id, groupId: row.id, displayName: row.display_name }))
+}
+
+export interface UserListQuery {
+  /** 0-based offset (startIndex - 1). */
+  readonly offset: number
+  readonly limit: number
+}
+
+export async function countUsers (db: Executor, organizationId: string): Promise<number> {
+  const row = await db.selectFrom('users')
+    .select(sql<number>`count(*)::int`.as('count'))
+    .where('users.organization_id', '=', organizationId)
+    .executeTakeFirstOrThrow()
+  return row.count
+}
+
+/** A page in a stable order: created_at, then id as the tie-breaker. */
+export async function listUsers (db: Executor, organizationId: string, query: UserListQuery): Promise<UserRecord[]> {
+  const rows = await db.selectFrom('users').select(USER_COLUMNS)
+    .where('users.organization_id', '=', organizationId)
+    .orderBy('users.created_at').orderBy('users.id')
+    .offset(query.offset).limit(query.limit)
+    .execute()
+  return rows.map(toUserRecord)
+}
