@@ -43,7 +43,10 @@ const VALID: Array<[string, string]> = [
   ['active eq false', 'active eq false'],
   ['manager eq null', 'manager eq null'],
   ['x eq 42', 'x eq 42'],
-  ['x gt -1.5e3', 'x gt -1500'],
+  ['x gt -1500', 'x gt -1500'],
+  ['x gt -1.5e3', 'x gt "-1.5e3"'],
+  ['x eq 1.50', 'x eq "1.50"'],
+  ['x eq -0', 'x eq "-0"'],
   ['x eq "a\\"b\\\\c\\u00e9\\n"', 'x eq "a\\"b\\\\cé\\n"'],
   // URN-qualified
   [`${ENTERPRISE}:department eq "Sales"`, `${ENTERPRISE}:department eq "Sales"`],

@@ -4,10 +4,10 @@
  *
  * Tolerances for real clients (see CLIENTS.md), each a deliberate departure from the ABNF:
  * - attribute names and operators are case-insensitive (`DisplayName EQ "x"`), as §3.4.2.2 says;
- * - an unquoted value that is not `true`, `false`, `null` or a JSON number is a string
+ * - an unquoted value that is not `true`, `false`, `null` or a canonical JSON number is a string
  *   (`name.familyName eq Employee`, `meta.created gt 2015-10-10T14:38:21.8617979-07:00`);
  *   `True` is also the string "True" here; the resolver turns it into a boolean where the
- *   attribute is boolean. Text that is not a strict JSON number (`00123`) stays a string;
+ *   attribute is boolean. `00123` or `1.50` stay strings (see parseBareValue);
  * - Entra's `emails[type eq "work"].value eq "x"` becomes `emails[type eq "work" and value eq "x"]`.
  *
  * Why not `scim2-parse-filter` (0.2.10, tried on our cases in a scratch project): it rejects
@@ -204,9 +204,10 @@ function parseBareValue (text: string): ScimFilterValue {
   if (text === 'false') return false
   if (text === 'null') return null
   if (JSON_NUMBER.test(text)) {
+    // Only a number written canonically is a number: `1.50` or `1e3` stay the text the client
+    // sent (an externalId "1.50" must not become "1.5"); numeric attributes convert them back.
     const n = Number(text)
-    // -0 and overflow would not print back to the same text; keep those as written.
-    if (Number.isFinite(n) && !Object.is(n, -0)) return n
+    if (String(n) === text) return n
   }
   return text
 }

@@ -124,7 +124,10 @@ function applyPathless (context: PatchContext, op: 'add' | 'replace', value: unk
     if (key.toLowerCase() === 'schemas') continue
     const extension = findExtension(context.resource, key)
     if (extension !== undefined) applyExtension(context, op, extension.id, item)
-    else applyKey(context, op, key, item)
+    else if (key.toLowerCase() === context.resource.core.id.toLowerCase() && isPlainObject(item)) {
+      // Some clients nest core attributes under the core URN, like an extension (inferred).
+      for (const [name, inner] of Object.entries(item)) applyKey(context, op, `${context.resource.core.id}:${name}`, inner)
+    } else applyKey(context, op, key, item)
   }
 }
 
