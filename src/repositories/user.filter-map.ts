@@ -1,0 +1,76 @@
+/**
+ * Users' filter and sort allow-list: which SCIM attribute is which SQL (see filter-sql.ts).
+ * - userName, externalId, displayName, userType, active: their columns (indexed), although
+ *   `attributes` holds them too (user.mapper.ts keeps both equal);
+ * - id and meta: columns; `groups`: the membership table (RFC 7643 §4.1.2: derived from
+ *   Group.members, never stored on the user);
+ * - everything else in the registry: the `attributes` jsonb column.
+ */
+import { sql } from 'kysely'
+import type { Expression, SqlBool } from 'kysely'
+import type { ScimAttributePath } from '../scim/filter/ast.js'
+import { USER_RESOURCE, USER_SCHEMA } from '../scim/schema/registry.js'
+import type { ScimAttributeDefinition } from '../scim/schema/types.js'
+import type { ScimFilterMap } from './filter-sql.js'
+import { jsonAttributeField, metaField } from './filter-sql.fields.js'
+import type { ScimSqlElement, ScimSqlElements, ScimSqlField, ScimSqlValue } from './filter-sql.fields.js'
+
+const ATTRIBUTES = sql.ref('users.attributes')
+
+const COLUMNS: Readonly<Record<string, ScimSqlValue>> = {
+  id: { kind: 'uuid', expr: sql.ref('users.id') },
+  userName: { kind: 'text', expr: sql.ref('users.user_name') },
+  externalId: { kind: 'text', expr: sql.ref('users.external_id') },
+  displayName: { kind: 'text', expr: sql.ref('users.display_name') },
+  userType: { kind: 'text', expr: sql.ref('users.user_type') },
+  active: { kind: 'boolean', expr: sql.ref('users.active') }
+}
+
+/**
+ * `emails.value eq "x"` (the most common lookup after userName): migration 0003 indexes
+ * scim_lower_values(attributes->'emails') with GIN. The literal key keeps the expression
+ * identical to the index's; the exact `exists` is still ANDed after it.
+ */
+const INDEXED_VALUES: Readonly<Record<string, (value: string) => Expression<SqlBool>>> = {
+  emails: value => sql<SqlBool>`(scim_lower_values(users.attributes -> 'emails') @> array[lower(${value}::text)])`
+}
+
+/** The user's direct memberships; `display` joins the group only when asked for. */
+function groupMemberships (): ScimSqlElements {
+  return {
+    any: predicate => {
+      let joinGroups = false
+      const element: ScimSqlElement = {
+        whole: { kind: 'opaque', name: 'groups' },
+        sub: name => {
+          switch (name) {
+            case 'value': return { kind: 'uuid', expr: sql.ref('scim_gm.group_id') }
+            case 'display':
+              joinGroups = true
+              return { kind: 'text', expr: sql.ref('scim_g.display_name') }
+            case 'type': return { kind: 'text', expr: sql`${'direct'}::text` }
+            default: return { kind: 'opaque', name: `groups.${name}` }
+          }
+        }
+      }
+      const where = predicate(element)
+      return joinGroups
+        ? sql`exists (select 1 from group_members as scim_gm join groups as scim_g on scim_g.id = scim_gm.group_id where scim_gm.user_id = users.id and ${where})`
+        : sql`exists (select 1 from group_members as scim_gm where scim_gm.user_id = users.id and ${where})`
+    }
+  }
+}
+
+export const USER_FILTER_MAP: ScimFilterMap = Object.freeze({
+  resource: USER_RESOURCE,
+  field (path: ScimAttributePath, attribute: ScimAttributeDefinition): ScimSqlField {
+    if (path.schema === USER_SCHEMA) {
+      const column = COLUMNS[attribute.name]
+      if (column !== undefined) return { kind: 'value', value: column }
+      if (attribute.name === 'meta') return metaField('users', 'User', path.subAttribute)
+      if (attribute.name === 'groups') return { kind: 'elements', elements: groupMemberships(), subAttribute: path.subAttribute }
+    }
+    const prefilter = path.schema === USER_SCHEMA ? INDEXED_VALUES[attribute.name] : undefined
+    return jsonAttributeField(ATTRIBUTES, USER_SCHEMA, path, attribute, prefilter)
+  }
+})
