@@ -81,9 +81,10 @@ export function setAtPath (resource: ScimResourceSchema, doc: ScimResourceObject
     enforceSinglePrimary(list, incoming)
     assign(container, def.name, list.length === 0 ? undefined : list)
   } else if (def.type === 'complex') {
+    // Entra clears the manager with `"value": ""`, which canonicalises to nothing: remove it.
     const incoming = canonicaliseValue(def, value, { path: label }) as Doc | undefined
     const current = container[def.name]
-    assign(container, def.name, isPlainObject(current) ? { ...current, ...incoming } : incoming)
+    assign(container, def.name, isPlainObject(current) && incoming !== undefined ? { ...current, ...incoming } : incoming)
   } else {
     assign(container, def.name, canonicaliseValue(def, value, { path: label }))
   }
@@ -99,8 +100,8 @@ function setInElements (container: Doc, path: AttributePath, mode: 'add' | 'repl
     const seed = path.filter === undefined ? {} : seedElement(path.filter)
     if (seed === undefined) throw ScimError.noTarget(`No element of "${def.name}" matches the path filter, and the filter cannot describe a new one.`)
     const given = path.subAttribute === undefined ? value : { [path.subAttribute]: value }
-    const element = canonicaliseValue(def, isPlainObject(given) ? { ...seed, ...given } : given, { path: label, element: true })
-    if (element !== undefined) written.push(element)
+    const element = canonicaliseValue(def, given, { path: label, element: true }) as Doc | undefined
+    if (element !== undefined) written.push({ ...seed, ...element })
     list.push(...written)
   }
   for (const element of matched as Doc[]) {
