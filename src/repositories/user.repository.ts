@@ -5,6 +5,8 @@
  */
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
+import type { ScimFilter } from '../scim/filter/ast.js'
+import { compileUserFilter, userSortExpression } from './filter-sql.js'
 import { USER_COLUMNS, toUserRecord, type UserGroupRecord, type UserRecord, type UserWrite } from './user.mapper.js'
 
 type Executor = Kysely<Database>
@@ -86,24 +88,40 @@ export async function listGroupsOfUsers (db: Executor, organizationId: string, u
 }
 
 export interface UserListQuery {
+  /** A resolved filter (resolveFilter(USER_RESOURCE, …)); undefined lists everyone. */
+  readonly filter?: ScimFilter
+  /** A canonical sortable path (resolveSortBy); undefined keeps creation order. */
+  readonly sortBy?: string
+  readonly sortOrder: 'ascending' | 'descending'
   /** 0-based offset (startIndex - 1). */
   readonly offset: number
   readonly limit: number
 }
 
-export async function countUsers (db: Executor, organizationId: string): Promise<number> {
-  const row = await db.selectFrom('users')
+function selectUsers (db: Executor, organizationId: string, filter: ScimFilter | undefined) {
+  const query = db.selectFrom('users').where('users.organization_id', '=', organizationId)
+  return filter === undefined ? query : query.where(eb => compileUserFilter(eb, filter))
+}
+
+/** The true totalResults of a filter (RFC 7644 §3.4.2: not just the page). */
+export async function countUsers (db: Executor, organizationId: string, filter: ScimFilter | undefined): Promise<number> {
+  const row = await selectUsers(db, organizationId, filter)
     .select(sql<number>`count(*)::int`.as('count'))
-    .where('users.organization_id', '=', organizationId)
     .executeTakeFirstOrThrow()
   return row.count
 }
 
-/** A page in a stable order: created_at, then id as the tie-breaker. */
+/**
+ * A page in a stable order, so that Okta's startIndex=1,101,201… imports see every user once:
+ * the sort key (default created_at), then id as the tie-breaker.
+ */
 export async function listUsers (db: Executor, organizationId: string, query: UserListQuery): Promise<UserRecord[]> {
-  const rows = await db.selectFrom('users').select(USER_COLUMNS)
-    .where('users.organization_id', '=', organizationId)
-    .orderBy('users.created_at').orderBy('users.id')
+  const direction = query.sortOrder === 'descending' ? 'desc' : 'asc'
+  let select = selectUsers(db, organizationId, query.filter).select(USER_COLUMNS)
+  select = query.sortBy === undefined
+    ? select.orderBy('users.created_at', direction)
+    : select.orderBy(userSortExpression(query.sortBy), direction)
+  const rows = await select.orderBy('users.id', direction)
     .offset(query.offset).limit(query.limit)
     .execute()
   return rows.map(toUserRecord)

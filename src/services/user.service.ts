@@ -23,7 +23,8 @@ import {
 import { toUserWrite, type UserGroupRecord, type UserRecord } from '../repositories/user.mapper.js'
 import { ScimError } from '../scim/errors.js'
 import { applyPatch } from '../scim/patch/apply-patch.js'
-import { buildListResponse, parseListParams, type ScimListParamsInput, type ScimListResponse } from '../scim/list-params.js'
+import { parseResolvedFilter } from '../scim/filter/resolve.js'
+import { buildListResponse, parseListParams, resolveSortBy, type ScimListParamsInput, type ScimListResponse } from '../scim/list-params.js'
 import { projectResource, wantsAttribute, type ScimProjectionParams } from '../scim/projection.js'
 import { isPlainObject, type ScimResourceObject } from '../scim/resource.js'
 import { DEFAULT_USER_TYPE, PATCH_OP_SCHEMA, USER_RESOURCE } from '../scim/schema/registry.js'
@@ -97,14 +98,16 @@ export class UserService {
   async list (scope: UserScope, input: ScimListParamsInput): Promise<ScimListResponse<ScimResourceObject>> {
     const params = parseListParams(input, { defaultCount: this.config.defaultPageSize, maxCount: this.config.maxPageSize })
     const projection = { attributes: params.attributes, excludedAttributes: params.excludedAttributes }
+    // Parsed and checked before the transaction: a bad filter or sortBy costs no database work.
+    const filter = params.filter === undefined ? undefined : parseResolvedFilter(USER_RESOURCE, params.filter)
+    const sortBy = params.sortBy === undefined ? undefined : resolveSortBy(USER_RESOURCE, params.sortBy)
     return await this.db.transaction().execute(async trx => {
-      const totalResults = await countUsers(trx, scope.organizationId)
+      const totalResults = await countUsers(trx, scope.organizationId, filter)
       const records = params.count === 0 || params.startIndex > totalResults
         ? []
-        : await listUsers(trx, scope.organizationId, { offset: params.startIndex - 1, limit: params.count })
-      const groups = wantsGroups(projection) ? await listGroupsOfUsers(trx, scope.organizationId, records.map(r => r.id)) : []
-      const resources = records.map(record =>
-        toResult(record, groups.filter(g => g.userId === record.id), scope, projection).resource)
+        : await listUsers(trx, scope.organizationId, { filter, sortBy, sortOrder: params.sortOrder, offset: params.startIndex - 1, limit: params.count })
+      const groups = groupsByUser(wantsGroups(projection) ? await listGroupsOfUsers(trx, scope.organizationId, records.map(r => r.id)) : [])
+      const resources = records.map(record => toResult(record, groups.get(record.id) ?? [], scope, projection).resource)
       return buildListResponse(resources, { totalResults, startIndex: params.startIndex, itemsPerPage: resources.length })
     })
   }
@@ -161,6 +164,12 @@ function userTypeRefused (current: UserRecord, nextType: unknown, memberships: n
 
 function notFound (id: string): ScimError {
   return ScimError.notFound(`User ${JSON.stringify(id)} not found.`)
+}
+
+function groupsByUser (groups: readonly UserGroupRecord[]): Map<string, UserGroupRecord[]> {
+  const byUser = new Map<string, UserGroupRecord[]>()
+  for (const group of groups) byUser.set(group.userId, [...(byUser.get(group.userId) ?? []), group])
+  return byUser
 }
 
 function wantsGroups (projection: ScimProjectionParams): boolean {
