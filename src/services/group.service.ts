@@ -1,7 +1,292 @@
-/** Groups use cases: transactions, If-Match, validation, writes. */
+/**
+ * Groups use cases. Writes are one transaction each: lock the group row (`lockGroupById`),
+ * check If-Match against its version, check the membership rule, apply, bump the version,
+ * so concurrent requests on one group serialize and lose nothing.
+ *
+ * Decisions (CLIENTS.md "Groups", "The membership rule"):
+ * - Member changes are set operations on `group_members` (membership.repository.ts); a
+ *   group's member list is never loaded to change it.
+ * - Every member id a request adds (POST, PUT, PATCH add/replace) is checked in ONE query
+ *   before anything is written: any id that is not a customer user of the organization makes
+ *   the whole request 400 invalidValue naming those ids. The foreign key of migration 0002
+ *   refuses the same under races (a userType changed concurrently); that violation is mapped
+ *   to the same 400, never a 500 (Entra quarantines jobs on persistent 5xx).
+ * - PUT replaces displayName and externalId and, when `members` is present, the exact member
+ *   list (`[]` empties). A PUT without `members` keeps them: RFC 7644 §3.5.1 lets the server
+ *   treat omitted readWrite attributes as "not asserted", and wiping a large group because a
+ *   client only meant to rename it is not a risk worth taking (inferred).
+ * - Removing a non-member, or an id that is not even a UUID, succeeds (CLIENTS.md, inferred).
+ * - The version (ETag) changes when a write changes something; adding an existing member or
+ *   removing a non-member is a no-op that keeps it.
+ * - Members returned inline are capped at `config.maxInlineMembers` (MAX_INLINE_MEMBERS,
+ *   default 100 000; advertised in the README): beyond it a response lists the first members
+ *   by id and `membersTruncated` tells the HTTP layer to log it. Clients that sync large
+ *   groups use `excludedAttributes=members` (Entra always does) and membership filters.
+ */
 import type { Config } from '../config.js'
 import type { Db } from '../db/database.js'
+import { isConstraintViolation } from '../db/constraint-errors.js'
+import {
+  memberShapeOf, toGroupWrite, toScimGroup, toScimGroupResponse, toScimMember, type GroupRecord, type ScimMemberShape
+} from '../repositories/group.mapper.js'
+import {
+  countGroups, deleteGroupById, findGroupById, insertGroup, listGroups, lockGroupById, updateGroup
+} from '../repositories/group.repository.js'
+import {
+  addMembers, findNonCustomerIds, listMembersPage, removeAllMembers, removeMembers, replaceMembers
+} from '../repositories/membership.repository.js'
+import { ScimError } from '../scim/errors.js'
+import { parseResolvedFilter } from '../scim/filter/resolve.js'
+import {
+  buildListResponse, parseListParams, resolveSortBy, type ScimListParamsInput, type ScimListResponse
+} from '../scim/list-params.js'
+import { applyPatch, type ScimMemberChange } from '../scim/patch/apply-patch.js'
+import type { ScimProjectionParams } from '../scim/projection.js'
+import { isPlainObject, type ScimResourceObject } from '../scim/resource.js'
+import { GROUP_RESOURCE, PATCH_OP_SCHEMA } from '../scim/schema/registry.js'
+import { validateResource } from '../scim/validate.js'
+
+/** Who is asking and how to spell URLs back to them. */
+export interface GroupScope {
+  readonly organizationId: string
+  /** Absolute SCIM base URL (…/scim/v2) for `meta.location` and `members[].$ref`. */
+  readonly baseUrl: string
+}
+
+/** `If-Match` as parsed by the HTTP layer: undefined (none or `*`), a version, or 'never'. */
+export type IfMatch = number | 'never' | undefined
+
+export interface GroupResult {
+  readonly id: string
+  readonly version: number
+  /** Projected per the request's attributes/excludedAttributes. */
+  readonly resource: ScimResourceObject
+  /** More members than `maxInlineMembers`: the list in `resource` is cut (log it). */
+  readonly membersTruncated: boolean
+}
+
+export interface GroupPatchResult {
+  readonly id: string
+  readonly version: number
+  /** Only when the request asked for attributes (CLIENTS.md: otherwise 204, no body). */
+  readonly result: GroupResult | undefined
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const MEMBER_FKEY = 'group_members__user_id__fkey'
+/** Members read per keyset query when building a response. */
+const MEMBER_PAGE_SIZE = 10_000
 
 export class GroupService {
   constructor (protected readonly db: Db, protected readonly config: Config) {}
+
+  async create (scope: GroupScope, body: unknown, projection: ScimProjectionParams = {}): Promise<GroupResult> {
+    const resource = validateResource(GROUP_RESOURCE, body, { mode: 'create' })
+    const memberIds = memberIdsOf(resource) ?? []
+    return await this.withMemberRule(scope, memberIds, async trx => {
+      await checkMembers(trx, scope, memberIds)
+      const record = await insertGroup(trx, scope.organizationId, toGroupWrite(resource))
+      await addMembers(trx, scope.organizationId, record.id, memberIds)
+      return await this.build(trx, record, scope.baseUrl, projection)
+    })
+  }
+
+  async get (scope: GroupScope, id: string, projection: ScimProjectionParams = {}): Promise<GroupResult> {
+    const read = async (executor: Db): Promise<GroupResult> => {
+      const record = UUID.test(id) ? await findGroupById(executor, scope.organizationId, id) : undefined
+      if (record === undefined) throw notFound(id)
+      return await this.build(executor, record, scope.baseUrl, projection)
+    }
+    // Members come in several keyset pages: one snapshot keeps them consistent with the
+    // version in the ETag. Without members it is one query, and group_members is not read.
+    if (memberShapeOf(projection) === undefined) return await read(this.db)
+    return await this.db.transaction().setIsolationLevel('repeatable read').execute(read)
+  }
+
+  async replace (scope: GroupScope, id: string, body: unknown, ifMatch: IfMatch, projection: ScimProjectionParams = {}): Promise<GroupResult> {
+    const next = validateResource(GROUP_RESOURCE, body, { mode: 'replace' })
+    const memberIds = memberIdsOf(next)
+    return await this.withMemberRule(scope, memberIds ?? [], async trx => {
+      await lock(trx, scope, id, ifMatch)
+      await checkMembers(trx, scope, memberIds ?? [])
+      const record = await updateGroup(trx, scope.organizationId, id, toGroupWrite(next))
+      if (memberIds !== undefined) await replaceMembers(trx, scope.organizationId, id, memberIds)
+      return await this.build(trx, record, scope.baseUrl, projection)
+    })
+  }
+
+  /** `projection` undefined: the client asked for no body (204). */
+  async patch (scope: GroupScope, id: string, body: unknown, ifMatch: IfMatch, projection: ScimProjectionParams | undefined): Promise<GroupPatchResult> {
+    const operations = readPatchOperations(body)
+    let added: string[] = []
+    return await this.withMemberRule(scope, () => added, async trx => {
+      const current = await lock(trx, scope, id, ifMatch)
+      const patched = applyPatch(GROUP_RESOURCE, toScimGroup(current, scope.baseUrl), operations, { resourceId: id })
+      const next = validateResource(GROUP_RESOURCE, patched.resource, { mode: 'replace' })
+      added = addedIds(patched.members)
+      await checkMembers(trx, scope, added)
+      const membersChanged = await applyMemberChanges(trx, scope, id, patched.members)
+      const write = toGroupWrite(next)
+      const attributesChanged = write.display_name !== current.displayName || write.external_id !== current.externalId ||
+        write.attributes !== JSON.stringify(current.attributes)
+      const record = attributesChanged || membersChanged
+        ? await updateGroup(trx, scope.organizationId, id, attributesChanged ? write : undefined)
+        : current
+      const result = projection === undefined ? undefined : await this.build(trx, record, scope.baseUrl, projection)
+      return { id, version: record.version, result }
+    })
+  }
+
+  /**
+   * GET /Groups and POST /Groups/.search (RFC 7644 §3.4.2, §3.4.3). Count and page come from
+   * one snapshot, so totalResults agrees with the pages. With `excludedAttributes=members`
+   * (PingFederate, Entra) group_members is never read.
+   */
+  async list (scope: GroupScope, input: ScimListParamsInput): Promise<ScimListResponse<ScimResourceObject>> {
+    const params = parseListParams(input, { defaultCount: this.config.defaultPageSize, maxCount: this.config.maxPageSize })
+    const projection = { attributes: params.attributes, excludedAttributes: params.excludedAttributes }
+    const filter = params.filter === undefined ? undefined : parseResolvedFilter(GROUP_RESOURCE, params.filter)
+    const sortBy = params.sortBy === undefined ? undefined : resolveSortBy(GROUP_RESOURCE, params.sortBy)
+    return await this.db.transaction().setIsolationLevel('repeatable read').execute(async trx => {
+      const totalResults = await countGroups(trx, scope.organizationId, filter)
+      const records = params.count === 0 || params.startIndex > totalResults
+        ? []
+        : await listGroups(trx, scope.organizationId, {
+          filter, sortBy, descending: params.sortOrder === 'descending', offset: params.startIndex - 1, limit: params.count
+        })
+      const resources: ScimResourceObject[] = []
+      for (const record of records) resources.push((await this.build(trx, record, scope.baseUrl, projection)).resource)
+      return buildListResponse(resources, { totalResults, startIndex: params.startIndex, itemsPerPage: resources.length })
+    })
+  }
+
+  async delete (scope: GroupScope, id: string, ifMatch: IfMatch): Promise<void> {
+    await this.db.transaction().execute(async trx => {
+      await lock(trx, scope, id, ifMatch)
+      await deleteGroupById(trx, scope.organizationId, id)
+    })
+  }
+
+  /**
+   * The response for a group: members (when wanted) read in keyset pages and turned into their
+   * final projected entries as they arrive, up to the inline ceiling.
+   */
+  private async build (executor: Db, record: GroupRecord, baseUrl: string, projection: ScimProjectionParams): Promise<GroupResult> {
+    const shape = memberShapeOf(projection)
+    const members = shape === undefined ? undefined : await this.readMembers(executor, record.id, baseUrl, shape)
+    const resource = toScimGroupResponse(record, baseUrl, projection, members?.entries)
+    return { id: record.id, version: record.version, resource, membersTruncated: members?.truncated ?? false }
+  }
+
+  private async readMembers (executor: Db, groupId: string, baseUrl: string, shape: ScimMemberShape): Promise<{ entries: unknown[], truncated: boolean }> {
+    const max = this.config.maxInlineMembers
+    const entries: unknown[] = []
+    let after: string | undefined
+    while (entries.length <= max) {
+      // One more than the ceiling tells a cut list from one that fits exactly.
+      const limit = Math.min(MEMBER_PAGE_SIZE, max + 1 - entries.length)
+      const page = await listMembersPage(executor, groupId, after, limit)
+      for (const member of page) entries.push(toScimMember(member, baseUrl, shape))
+      if (page.length < limit) return { entries, truncated: false }
+      after = page[page.length - 1]?.userId
+    }
+    entries.length = max
+    return { entries, truncated: true }
+  }
+
+  /**
+   * Runs `work` in a transaction; a foreign-key refusal of a membership (a user stopped being a
+   * customer between our check and our insert) becomes the rule's 400 naming the offending ids,
+   * looked up again once the transaction has rolled back.
+   */
+  private async withMemberRule<T> (scope: GroupScope, ids: readonly string[] | (() => readonly string[]), work: (trx: Db) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction().execute(work)
+    } catch (error) {
+      if (!isConstraintViolation(error, MEMBER_FKEY)) throw error
+      const candidates = (typeof ids === 'function' ? ids() : ids).filter(id => UUID.test(id))
+      throw membersRefused(await findNonCustomerIds(this.db, scope.organizationId, candidates), true)
+    }
+  }
+}
+
+async function lock (trx: Db, scope: GroupScope, id: string, ifMatch: IfMatch): Promise<GroupRecord> {
+  const current = UUID.test(id) ? await lockGroupById(trx, scope.organizationId, id) : undefined
+  if (current === undefined) throw notFound(id)
+  if (ifMatch !== undefined && ifMatch !== current.version) throw ScimError.preconditionFailed()
+  return current
+}
+
+/** The membership rule in one query: ids that are not UUIDs cannot be users at all. */
+async function checkMembers (trx: Db, scope: GroupScope, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return
+  const malformed = new Set(ids.filter(id => !UUID.test(id)))
+  const refused = new Set([...malformed, ...await findNonCustomerIds(trx, scope.organizationId, ids.filter(id => !malformed.has(id)))])
+  if (refused.size > 0) throw membersRefused(ids.filter(id => refused.has(id.toLowerCase()) || refused.has(id)), false)
+}
+
+function membersRefused (ids: readonly string[], concurrent: boolean): ScimError {
+  const shown = ids.slice(0, 20).map(id => JSON.stringify(id)).join(', ')
+  const more = ids.length > 20 ? ` and ${ids.length - 20} more` : ''
+  const why = concurrent ? ' (changed while this request ran)' : ''
+  return ScimError.invalidValue(ids.length === 0
+    ? 'Only existing customer users of this organization can be group members; nothing was changed.'
+    : `Only existing customer users of this organization can be group members${why}; not: ${shown}${more}. Nothing was changed.`)
+}
+
+/** One statement per change, in request order; true when any row changed. */
+async function applyMemberChanges (trx: Db, scope: GroupScope, groupId: string, changes: readonly ScimMemberChange[]): Promise<boolean> {
+  let changed = 0
+  for (const change of changes) {
+    switch (change.kind) {
+      case 'add':
+        changed += await addMembers(trx, scope.organizationId, groupId, change.ids)
+        break
+      case 'remove':
+        changed += await removeMembers(trx, groupId, change.ids.filter(id => UUID.test(id)))
+        break
+      case 'removeAll':
+        changed += await removeAllMembers(trx, groupId)
+        break
+      case 'replace':
+        changed += await replaceMembers(trx, scope.organizationId, groupId, change.ids)
+        break
+    }
+  }
+  return changed > 0
+}
+
+/** Every id the changes add (add and replace), once each, in order. */
+function addedIds (changes: readonly ScimMemberChange[]): string[] {
+  const ids = new Set<string>()
+  for (const change of changes) if (change.kind === 'add' || change.kind === 'replace') for (const id of change.ids) ids.add(id)
+  return [...ids]
+}
+
+/** Member ids of a validated POST/PUT body; undefined when `members` is absent. */
+function memberIdsOf (resource: ScimResourceObject): string[] | undefined {
+  if (resource.members === undefined) return undefined
+  const members = resource.members as unknown[]
+  const ids = members.map((member, i) => {
+    const value = isPlainObject(member) ? member.value : undefined
+    if (typeof value !== 'string' || value === '') throw ScimError.invalidValue(`members[${i}] needs a "value" holding the member id.`)
+    return value
+  })
+  return [...new Set(ids)]
+}
+
+function notFound (id: string): ScimError {
+  return ScimError.notFound(`Group ${JSON.stringify(id)} not found.`)
+}
+
+function readPatchOperations (body: unknown): unknown[] {
+  if (!isPlainObject(body)) throw ScimError.invalidSyntax('The request body must be a PatchOp object.')
+  const schemas = body.schemas
+  // RFC 7644 §3.5.2: the PatchOp URN is required; a body that names other schemas only is not a PatchOp.
+  if (Array.isArray(schemas) && !schemas.some(s => typeof s === 'string' && s.toLowerCase() === PATCH_OP_SCHEMA.toLowerCase())) {
+    throw ScimError.invalidSyntax(`A PATCH body must have "schemas": ["${PATCH_OP_SCHEMA}"].`)
+  }
+  const operations = Object.entries(body).find(([key]) => key.toLowerCase() === 'operations')?.[1]
+  if (!Array.isArray(operations)) throw ScimError.invalidSyntax('A PATCH body needs an "Operations" array.')
+  return operations
 }

@@ -1,10 +1,74 @@
-/** /Groups routes: parse, call one service method, set status and headers. */
-import type { FastifyInstance } from 'fastify'
-import { ScimError } from '../../scim/errors.js'
+/** /Groups routes (RFC 7644 §3.3–§3.6): parse, call one service method, set status and headers. */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { GroupResult, GroupScope } from '../../services/group.service.js'
+import { scimBaseUrl } from '../base-url.js'
+import { etagOf, matchesIfNoneMatch, parseIfMatch } from '../etag.js'
+import { organizationOf } from '../plugins/auth.js'
+import { asksForAttributes, listInputFromQuery, listInputFromSearchBody, projectionFromQuery } from './list-query.js'
 import type { ScimRouteContext } from './scim.routes.js'
 
-export function registerGroupRoutes (scope: FastifyInstance, _context: ScimRouteContext): void {
-  const notImplemented = async () => { throw ScimError.notImplemented('/Groups is not available yet.') }
-  scope.route({ method: ['GET', 'POST'], url: '/Groups', schema: { hide: true }, handler: notImplemented })
-  scope.route({ method: ['GET', 'PUT', 'PATCH', 'DELETE'], url: '/Groups/:id', schema: { hide: true }, handler: notImplemented })
+interface IdParams { id: string }
+
+export function registerGroupRoutes (scope: FastifyInstance, context: ScimRouteContext): void {
+  const { services, config } = context
+  const groups = services.groups
+  const scopeOf = (request: FastifyRequest): GroupScope => ({
+    organizationId: organizationOf(request).id,
+    baseUrl: scimBaseUrl(request, config)
+  })
+  const ifMatchOf = (request: FastifyRequest) => parseIfMatch(request.headers['if-match'])
+
+  const sendGroup = (request: FastifyRequest, reply: FastifyReply, result: GroupResult, status = 200) => {
+    if (result.membersTruncated) {
+      request.log.warn({ groupId: result.id, maxInlineMembers: config.maxInlineMembers }, 'group members cut at the inline ceiling')
+    }
+    reply.header('ETag', etagOf(result.version))
+    return reply.code(status).send(result.resource)
+  }
+
+  // Okta's connection test: GET /Groups?startIndex=1&count=100, possibly on an empty tenant.
+  scope.get('/Groups', { schema: { hide: true } }, async request => {
+    return await groups.list(scopeOf(request), listInputFromQuery(request.query))
+  })
+
+  // RFC 7644 §3.4.3: a search with the parameters in the body.
+  scope.post('/Groups/.search', { schema: { hide: true } }, async (request, reply) => {
+    return reply.code(200).send(await groups.list(scopeOf(request), listInputFromSearchBody(request.body)))
+  })
+
+  scope.post('/Groups', { schema: { hide: true } }, async (request, reply) => {
+    const result = await groups.create(scopeOf(request), request.body, projectionFromQuery(request.query))
+    reply.header('Location', `${scimBaseUrl(request, config)}/Groups/${result.id}`)
+    return sendGroup(request, reply, result, 201)
+  })
+
+  scope.get<{ Params: IdParams }>('/Groups/:id', { schema: { hide: true } }, async (request, reply) => {
+    const result = await groups.get(scopeOf(request), request.params.id, projectionFromQuery(request.query))
+    // RFC 7644 §3.14 / RFC 7232 §3.2: the client's copy is current.
+    if (matchesIfNoneMatch(request.headers['if-none-match'], result.version)) {
+      return reply.code(304).header('ETag', etagOf(result.version)).send()
+    }
+    return sendGroup(request, reply, result)
+  })
+
+  scope.put<{ Params: IdParams }>('/Groups/:id', { schema: { hide: true } }, async (request, reply) => {
+    const result = await groups.replace(scopeOf(request), request.params.id, request.body, ifMatchOf(request), projectionFromQuery(request.query))
+    return sendGroup(request, reply, result)
+  })
+
+  // CLIENTS.md "Groups": 204 without a body (Entra: a body listing all members "isn't
+  // advisable"), unless the request names attributes to return (RFC 7644 §3.5.2).
+  scope.patch<{ Params: IdParams }>('/Groups/:id', { schema: { hide: true } }, async (request, reply) => {
+    const projection = projectionFromQuery(request.query)
+    const patched = await groups.patch(scopeOf(request), request.params.id, request.body, ifMatchOf(request),
+      asksForAttributes(projection) ? projection : undefined)
+    if (patched.result !== undefined) return sendGroup(request, reply, patched.result)
+    return reply.code(204).header('ETag', etagOf(patched.version)).send()
+  })
+
+  // JumpCloud's connection test deletes the group it created; memberships go, users stay.
+  scope.delete<{ Params: IdParams }>('/Groups/:id', { schema: { hide: true } }, async (request, reply) => {
+    await groups.delete(scopeOf(request), request.params.id, ifMatchOf(request))
+    return reply.code(204).send()
+  })
 }

@@ -1,0 +1,106 @@
+/**
+ * SQL for groups. Every function takes the executor (`db` or a transaction) first and the
+ * organization id second: every query is scoped by organization, so another tenant's groups
+ * simply do not exist. Members are in membership.repository.ts.
+ */
+import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } from 'kysely'
+import type { Database } from '../db/schema.js'
+import type { ScimFilter } from '../scim/filter/ast.js'
+import { compileGroupFilter, groupSortExpression } from './filter-sql.js'
+import { GROUP_COLUMNS, toGroupRecord, type GroupRecord, type GroupWrite } from './group.mapper.js'
+
+type Executor = Kysely<Database>
+
+export interface GroupListQuery {
+  /** A resolved filter (`parseResolvedFilter(GROUP_RESOURCE, text)`), compiled to SQL here. */
+  readonly filter: ScimFilter | undefined
+  /** A canonical sortBy path (`resolveSortBy`); undefined: creation order. */
+  readonly sortBy: string | undefined
+  readonly descending: boolean
+  readonly offset: number
+  readonly limit: number
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type GroupSelect = SelectQueryBuilder<Database, 'groups', any>
+
+function whereListed (query: GroupSelect, organizationId: string, filter: ScimFilter | undefined): GroupSelect {
+  const scoped = query.where('groups.organization_id', '=', organizationId)
+  return filter === undefined ? scoped : scoped.where((eb: ExpressionBuilder<Database, 'groups'>) => compileGroupFilter(eb, filter))
+}
+
+/** The true totalResults of a listing (RFC 7644 §3.4.2): an index-only count when unfiltered. */
+export async function countGroups (db: Executor, organizationId: string, filter: ScimFilter | undefined): Promise<number> {
+  const row = await whereListed(db.selectFrom('groups').select(sql<number>`count(*)::int`.as('count')), organizationId, filter)
+    .executeTakeFirstOrThrow() as { count: number }
+  return row.count
+}
+
+/**
+ * One page in a stable order (Okta and PingFederate page through everything): the sort key if
+ * any, then created_at and id as tie-breakers, served by the (organization_id, created_at, id)
+ * index when unsorted. Never touches group_members unless the filter names members.
+ */
+export async function listGroups (db: Executor, organizationId: string, query: GroupListQuery): Promise<GroupRecord[]> {
+  let select = whereListed(db.selectFrom('groups').select(GROUP_COLUMNS), organizationId, query.filter)
+  const direction = query.descending ? 'desc' : 'asc'
+  // Postgres puts NULLs last ascending and first descending, as RFC 7644 §3.4.2.3 asks.
+  if (query.sortBy !== undefined) select = select.orderBy(groupSortExpression(query.sortBy), direction)
+  const rows = await select.orderBy('groups.created_at').orderBy('groups.id')
+    .offset(query.offset).limit(query.limit)
+    .execute() as GroupRecordRow[]
+  return rows.map(toGroupRecord)
+}
+
+type GroupRecordRow = Parameters<typeof toGroupRecord>[0]
+
+export async function insertGroup (db: Executor, organizationId: string, write: GroupWrite): Promise<GroupRecord> {
+  const row = await db.insertInto('groups')
+    .values({ organization_id: organizationId, ...write })
+    .returning(GROUP_COLUMNS)
+    .executeTakeFirstOrThrow()
+  return toGroupRecord(row)
+}
+
+export async function findGroupById (db: Executor, organizationId: string, id: string): Promise<GroupRecord | undefined> {
+  const row = await db.selectFrom('groups').select(GROUP_COLUMNS)
+    .where('groups.organization_id', '=', organizationId).where('groups.id', '=', id)
+    .executeTakeFirst()
+  return row && toGroupRecord(row)
+}
+
+/**
+ * `select … for update`: concurrent PATCHes of one group serialize on this row, so If-Match,
+ * the member changes and the version bump of one request are never interleaved with another's
+ * (no lost update, no version handed out twice).
+ */
+export async function lockGroupById (db: Executor, organizationId: string, id: string): Promise<GroupRecord | undefined> {
+  const row = await db.selectFrom('groups').select(GROUP_COLUMNS)
+    .where('groups.organization_id', '=', organizationId).where('groups.id', '=', id)
+    .forUpdate()
+    .executeTakeFirst()
+  return row && toGroupRecord(row)
+}
+
+/** Writes displayName/externalId/attributes (or only bumps, without `write`) and the version. */
+export async function updateGroup (db: Executor, organizationId: string, id: string, write?: GroupWrite): Promise<GroupRecord> {
+  const row = await db.updateTable('groups')
+    .set({
+      ...write,
+      version: sql<number>`version + 1`,
+      // clock_timestamp, not now(): two writes in one transaction still get distinct times.
+      last_modified: sql<Date>`clock_timestamp()`
+    })
+    .where('organization_id', '=', organizationId).where('id', '=', id)
+    .returning(GROUP_COLUMNS)
+    .executeTakeFirstOrThrow()
+  return toGroupRecord(row)
+}
+
+/** Memberships go with the group (ON DELETE CASCADE of group_members__group_id__fkey); users stay. */
+export async function deleteGroupById (db: Executor, organizationId: string, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('groups')
+    .where('organization_id', '=', organizationId).where('id', '=', id)
+    .executeTakeFirst()
+  return result.numDeletedRows > 0n
+}

@@ -1,0 +1,86 @@
+/**
+ * SQL for group memberships. A group can have millions of members, so nothing here loads the
+ * member list to change it: every change is ONE set-based statement over `group_members`
+ * whatever the number of ids (arrays are bound as one `uuid[]` parameter and unnested in SQL),
+ * and reads are keyset pages on the primary key (group_id, user_id).
+ *
+ * Ids reaching these functions are well-formed UUIDs (the service drops or rejects others
+ * first), so the `::uuid[]` casts cannot fail.
+ */
+import { sql, type Kysely } from 'kysely'
+import type { Database } from '../db/schema.js'
+import { toGroupMemberRecord, type GroupMemberRecord } from './group.mapper.js'
+
+type Executor = Kysely<Database>
+
+const affected = (result: { numAffectedRows?: bigint }): number => Number(result.numAffectedRows ?? 0n)
+
+/**
+ * The ids among `ids` that are NOT customer users of the organization (unknown ids, group ids,
+ * other organizations' users, administrators…), in input order, in one query. The product rule
+ * (CLIENTS.md "The membership rule"); migration 0002's foreign key enforces the same under races.
+ */
+export async function findNonCustomerIds (db: Executor, organizationId: string, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return []
+  const result = await sql<{ id: string }>`
+    select t.id::text as id
+    from unnest(${[...ids]}::uuid[]) with ordinality as t(id, n)
+    where not exists (
+      select 1 from users u
+      where u.organization_id = ${organizationId} and u.id = t.id and u.user_type = 'customer'
+    )
+    order by t.n`.execute(db)
+  return result.rows.map(row => row.id)
+}
+
+/** Adds members; existing ones are a silent no-op (CLIENTS.md). Returns the number added. */
+export async function addMembers (db: Executor, organizationId: string, groupId: string, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0
+  const result = await sql`
+    insert into group_members (organization_id, group_id, user_id)
+    select ${organizationId}::uuid, ${groupId}::uuid, t.id from unnest(${[...ids]}::uuid[]) as t(id)
+    on conflict (group_id, user_id) do nothing`.execute(db)
+  return affected(result)
+}
+
+/** Removes exactly these members; non-members are ignored. Returns the number removed. */
+export async function removeMembers (db: Executor, groupId: string, ids: readonly string[]): Promise<number> {
+  if (ids.length === 0) return 0
+  const result = await db.deleteFrom('group_members')
+    .where('group_id', '=', groupId)
+    .where('user_id', '=', sql<string>`any(${[...ids]}::uuid[])`)
+    .executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
+
+export async function removeAllMembers (db: Executor, groupId: string): Promise<number> {
+  const result = await db.deleteFrom('group_members').where('group_id', '=', groupId).executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
+
+/**
+ * Sets the exact member list: deletes the members not in `ids`, inserts the missing ones. The
+ * difference is computed by Postgres (anti-join on the array, ON CONFLICT for the present).
+ */
+export async function replaceMembers (db: Executor, organizationId: string, groupId: string, ids: readonly string[]): Promise<number> {
+  const removed = await db.deleteFrom('group_members')
+    .where('group_id', '=', groupId)
+    .where(sql<boolean>`not (user_id = any(${[...ids]}::uuid[]))`)
+    .executeTakeFirst()
+  return Number(removed.numDeletedRows) + await addMembers(db, organizationId, groupId, ids)
+}
+
+/**
+ * One keyset page of members ordered by user id, after `afterUserId` (exclusive), joined with
+ * users for `display` (displayName, else userName). Uses the primary key index, so page N
+ * costs the same as page 1 on a group of a million.
+ */
+export async function listMembersPage (db: Executor, groupId: string, afterUserId: string | undefined, limit: number): Promise<GroupMemberRecord[]> {
+  let query = db.selectFrom('group_members')
+    .innerJoin('users', 'users.id', 'group_members.user_id')
+    .select(['group_members.user_id', 'users.display_name', 'users.user_name'])
+    .where('group_members.group_id', '=', groupId)
+  if (afterUserId !== undefined) query = query.where('group_members.user_id', '>', afterUserId)
+  const rows = await query.orderBy('group_members.user_id').limit(limit).execute()
+  return rows.map(toGroupMemberRecord)
+}
