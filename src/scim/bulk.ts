@@ -66,6 +66,15 @@ function parseFailOnErrors (raw: unknown): number | undefined {
   return value
 }
 
+/** The id segment as the client meant it (`%20` → space); null when it is not valid percent-encoding. */
+function decodeSegment (segment: string): string | null {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return null
+  }
+}
+
 interface ParsedPath { endpoint?: ScimBulkEndpoint, id?: string, error?: ScimError }
 
 /**
@@ -76,8 +85,8 @@ function parsePath (method: ScimBulkMethod, path: string): ParsedPath {
   const match = /^\/(users|groups)(?:\/([^/?#]+))?\/?$/i.exec(path.trim())
   if (match === null) return { error: ScimError.notFound(`Bulk operations address /Users, /Groups or one of their resources; "${path}" is neither.`) }
   const endpoint: ScimBulkEndpoint = (match[1] as string).toLowerCase() === 'users' ? 'Users' : 'Groups'
-  const id = match[2]
-  if (id === '.' || id === '..') return { error: ScimError.notFound(`"${path}" is not a resource.`) }
+  const id = match[2] === undefined ? undefined : decodeSegment(match[2])
+  if (id === null || id === '.' || id === '..') return { error: ScimError.notFound(`"${path}" is not a resource.`) }
   if (method === 'POST' && id !== undefined) {
     return { error: ScimError.invalidValue(`A bulk POST path is a resource endpoint such as /${endpoint}, not "${path}" (RFC 7644 §3.7).`) }
   }

@@ -6,6 +6,7 @@ import type { Config } from '../../config.js'
 import type { Services } from '../../services/services.js'
 import { registerAuthentication } from '../plugins/auth.js'
 import { SCIM_CONTENT_TYPE } from '../scim-media.js'
+import { registerBulkRoutes } from './bulk.routes.js'
 import { registerDiscoveryRoutes } from './discovery.routes.js'
 import { registerGroupRoutes } from './groups.routes.js'
 import { registerUserRoutes } from './users.routes.js'
@@ -21,4 +22,5 @@ export async function registerScimRoutes (scope: FastifyInstance, context: ScimR
   registerDiscoveryRoutes(scope, context)
   registerUserRoutes(scope, context)
   registerGroupRoutes(scope, context)
+  registerBulkRoutes(scope, context)
 }

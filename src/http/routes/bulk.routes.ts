@@ -1,0 +1,44 @@
+/**
+ * POST /Bulk (RFC 7644 §3.7). The limits advertised in /ServiceProviderConfig are enforced
+ * here: more operations than `maxOperations` or a body over `maxPayloadSize` is 413
+ * (§3.7.4), with scimType `tooMany` / `tooLarge` and a detail naming the limit.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { ScimError } from '../../scim/errors.js'
+import { parseBulkRequest } from '../../scim/bulk.js'
+import { runBulkRequest } from '../../services/bulk.service.js'
+import { scimBaseUrl } from '../base-url.js'
+import { createInjectDispatcher } from '../bulk-dispatch.js'
+import type { ScimRouteContext } from './scim.routes.js'
+
+export function registerBulkRoutes (scope: FastifyInstance, { config }: ScimRouteContext): void {
+  const maxPayloadSize = config.bulkMaxPayloadBytes
+  const tooLarge = () => ScimError.payloadTooLarge(`The bulk request body exceeds maxPayloadSize (${maxPayloadSize} bytes).`, 'tooLarge')
+
+  // Refuse by Content-Length before reading the body; the route's bodyLimit catches bodies
+  // sent without one (chunked), with the same answer through onError below.
+  const checkDeclaredLength = async (request: FastifyRequest) => {
+    const declared = Number(request.headers['content-length'])
+    if (Number.isFinite(declared) && declared > maxPayloadSize) throw tooLarge()
+  }
+
+  scope.post('/Bulk', {
+    schema: { hide: true },
+    bodyLimit: maxPayloadSize,
+    onRequest: checkDeclaredLength,
+    errorHandler: (error) => {
+      const code = (error as { code?: string }).code
+      // Delegate everything else to the application's SCIM error handler.
+      if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') throw tooLarge()
+      throw error
+    }
+  }, async (request, reply) => {
+    const bulk = parseBulkRequest(request.body, { maxOperations: config.bulkMaxOperations })
+    const baseUrl = scimBaseUrl(request, config)
+    const response = await runBulkRequest(bulk, {
+      dispatch: createInjectDispatcher(scope, request),
+      locate: (endpoint, id) => `${baseUrl}/${endpoint}/${encodeURIComponent(id)}`
+    })
+    return reply.code(200).send(response)
+  })
+}
