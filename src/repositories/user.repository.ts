@@ -103,26 +103,30 @@ function selectUsers (db: Executor, organizationId: string, filter: ScimFilter |
   return filter === undefined ? query : query.where(eb => compileUserFilter(eb, filter))
 }
 
-/** The true totalResults of a filter (RFC 7644 §3.4.2: not just the page). */
+/** The true totalResults of a filter (RFC 7644 §3.4.2: not just the page). Not executed: bench/ explains it. */
+export function userCountQuery (db: Executor, organizationId: string, filter: ScimFilter | undefined) {
+  return selectUsers(db, organizationId, filter).select(sql<number>`count(*)::int`.as('count'))
+}
+
 export async function countUsers (db: Executor, organizationId: string, filter: ScimFilter | undefined): Promise<number> {
-  const row = await selectUsers(db, organizationId, filter)
-    .select(sql<number>`count(*)::int`.as('count'))
-    .executeTakeFirstOrThrow()
+  const row = await userCountQuery(db, organizationId, filter).executeTakeFirstOrThrow()
   return row.count
 }
 
 /**
  * A page in a stable order, so that Okta's startIndex=1,101,201… imports see every user once:
- * the sort key (default created_at), then id as the tie-breaker.
+ * the sort key (default created_at), then id as the tie-breaker. Not executed: bench/ explains it.
  */
-export async function listUsers (db: Executor, organizationId: string, query: UserListQuery): Promise<UserRecord[]> {
+export function userListQuery (db: Executor, organizationId: string, query: UserListQuery) {
   const direction = query.sortOrder === 'descending' ? 'desc' : 'asc'
-  let select = selectUsers(db, organizationId, query.filter).select(USER_COLUMNS)
-  select = query.sortBy === undefined
+  const select = selectUsers(db, organizationId, query.filter).select(USER_COLUMNS)
+  const sorted = query.sortBy === undefined
     ? select.orderBy('users.created_at', direction)
     : select.orderBy(userSortExpression(query.sortBy), direction)
-  const rows = await select.orderBy('users.id', direction)
-    .offset(query.offset).limit(query.limit)
-    .execute()
+  return sorted.orderBy('users.id', direction).offset(query.offset).limit(query.limit)
+}
+
+export async function listUsers (db: Executor, organizationId: string, query: UserListQuery): Promise<UserRecord[]> {
+  const rows = await userListQuery(db, organizationId, query).execute()
   return rows.map(toUserRecord)
 }
