@@ -5,9 +5,11 @@
  */
 import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } from 'kysely'
 import type { Database } from '../db/schema.js'
+import type { ScimKeysetFetch, ScimKeysetKey } from '../scim/cursor.js'
 import type { ScimFilter } from '../scim/filter/ast.js'
 import { compileGroupFilter, groupSortExpression } from './filter-sql.js'
 import { GROUP_COLUMNS, toGroupRecord, type GroupRecord, type GroupWrite } from './group.mapper.js'
+import { keysetCondition, keysetCreatedAt, keysetDirection } from './keyset.js'
 
 type Executor = Kysely<Database>
 
@@ -103,4 +105,21 @@ export async function deleteGroupById (db: Executor, organizationId: string, id:
     .where('organization_id', '=', organizationId).where('id', '=', id)
     .executeTakeFirst()
   return result.numDeletedRows > 0n
+}
+
+/**
+ * Cursor pagination (RFC 9865) in the default order: the rows after or before a keyset key,
+ * nearest first, each with its key. Page 1000 costs what page 1 costs (PingFederate lists
+ * every group page by page).
+ */
+export async function listGroupsByKeyset (
+  db: Executor, organizationId: string, filter: ScimFilter | undefined, fetch: ScimKeysetFetch
+): Promise<Array<{ record: GroupRecord, key: ScimKeysetKey }>> {
+  let select = whereListed(db.selectFrom('groups').select(GROUP_COLUMNS).select(keysetCreatedAt('groups').as('cursor_created_at')), organizationId, filter)
+  const condition = keysetCondition('groups', fetch)
+  if (condition !== undefined) select = select.where(condition)
+  const direction = keysetDirection(fetch)
+  const rows = await select.orderBy('groups.created_at', direction).orderBy('groups.id', direction).limit(fetch.limit)
+    .execute() as Array<GroupRecordRow & { cursor_created_at: string }>
+  return rows.map(row => ({ record: toGroupRecord(row), key: { createdAt: row.cursor_created_at, id: row.id } }))
 }

@@ -17,6 +17,7 @@
  */
 import { createHash } from 'node:crypto'
 import { ScimError } from './errors.js'
+import type { ScimListParams } from './list-params.js'
 
 /** How long a cursor stays valid; advertised as `pagination.cursorTimeout`. */
 export const CURSOR_TIMEOUT_SECONDS = 3600
@@ -188,4 +189,50 @@ export function assertOnePaginationMethod (input: { readonly startIndex?: unknow
   if (given(input.startIndex) && given(input.cursor)) {
     throw ScimError.invalidValue('Use either startIndex (index pagination) or cursor (cursor pagination, RFC 9865), not both.')
   }
+}
+
+export interface ScimCursorListRequest<R> {
+  /** The parsed list parameters; `cursor` must be set ('' asks for the first page). */
+  readonly params: Pick<ScimListParams, 'cursor' | 'count' | 'filter' | 'sortOrder'>
+  /** The canonical sortBy path (resolveSortBy), if any. */
+  readonly sortBy: string | undefined
+  readonly resourceType: string
+  readonly organizationId: string
+  /** The query's totalResults (computed anyway for the ListResponse). */
+  readonly totalResults: number
+  /** Rows of the default order after/before a key, nearest first, each with its key. */
+  readonly fetchKeyset: (request: ScimKeysetFetch) => Promise<Array<{ record: R, key: ScimKeysetKey }>>
+  /** Rows of the sorted order from an offset. */
+  readonly fetchOffset: (offset: number, limit: number) => Promise<R[]>
+  /** Unix time; defaults to the clock. */
+  readonly nowSeconds?: number
+}
+
+export interface ScimCursorListPage<R> {
+  readonly records: R[]
+  readonly nextCursor: string | undefined
+  readonly previousCursor: string | undefined
+}
+
+/**
+ * One page of a list under cursor pagination: decodes the cursor against this query, reads
+ * by keyset in the default order (no sortBy, ascending) and by offset otherwise, and encodes
+ * the cursors of the neighbouring pages.
+ */
+export async function pageListByCursor<R> (request: ScimCursorListRequest<R>): Promise<ScimCursorListPage<R>> {
+  const { params, sortBy } = request
+  const nowSeconds = request.nowSeconds ?? Math.floor(Date.now() / 1000)
+  const query: ScimCursorQuery = {
+    resourceType: request.resourceType, organizationId: request.organizationId, filter: params.filter, sortBy, sortOrder: params.sortOrder
+  }
+  const position = decodeCursor(params.cursor ?? '', query, nowSeconds)
+  let page: ScimCursorPage<{ record: R, key?: ScimKeysetKey }>
+  if (sortBy === undefined && params.sortOrder === 'ascending') {
+    page = await pageByKeyset(position, params.count, row => row.key as ScimKeysetKey, request.fetchKeyset)
+  } else {
+    page = await pageByOffset(position, params.count, request.totalResults,
+      async (offset, limit) => (await request.fetchOffset(offset, limit)).map(record => ({ record })))
+  }
+  const encode = (p: ScimCursorPosition | undefined) => p === undefined ? undefined : encodeCursor(p, query, nowSeconds)
+  return { records: page.items.map(row => row.record), nextCursor: encode(page.next), previousCursor: encode(page.previous) }
 }

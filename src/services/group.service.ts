@@ -30,11 +30,12 @@ import {
   memberShapeOf, toGroupWrite, toScimGroup, toScimGroupResponse, toScimMember, type GroupRecord, type ScimMemberShape
 } from '../repositories/group.mapper.js'
 import {
-  countGroups, deleteGroupById, findGroupById, insertGroup, listGroups, lockGroupById, updateGroup
+  countGroups, deleteGroupById, findGroupById, insertGroup, listGroups, listGroupsByKeyset, lockGroupById, updateGroup
 } from '../repositories/group.repository.js'
 import {
   addMembers, findNonCustomerIds, listMembersPage, removeAllMembers, removeMembers, replaceMembers
 } from '../repositories/membership.repository.js'
+import { assertOnePaginationMethod, pageListByCursor } from '../scim/cursor.js'
 import { ScimError } from '../scim/errors.js'
 import { parseResolvedFilter } from '../scim/filter/resolve.js'
 import {
@@ -143,20 +144,33 @@ export class GroupService {
    * (PingFederate, Entra) group_members is never read.
    */
   async list (scope: GroupScope, input: ScimListParamsInput): Promise<ScimListResponse<ScimResourceObject>> {
+    assertOnePaginationMethod(input)
     const params = parseListParams(input, { defaultCount: this.config.defaultPageSize, maxCount: this.config.maxPageSize })
     const projection = { attributes: params.attributes, excludedAttributes: params.excludedAttributes }
     const filter = params.filter === undefined ? undefined : parseResolvedFilter(GROUP_RESOURCE, params.filter)
     const sortBy = params.sortBy === undefined ? undefined : resolveSortBy(GROUP_RESOURCE, params.sortBy)
     return await this.db.transaction().setIsolationLevel('repeatable read').execute(async trx => {
       const totalResults = await countGroups(trx, scope.organizationId, filter)
-      const records = params.count === 0 || params.startIndex > totalResults
-        ? []
-        : await listGroups(trx, scope.organizationId, {
-          filter, sortBy, descending: params.sortOrder === 'descending', offset: params.startIndex - 1, limit: params.count
+      // RFC 9865 cursor pagination when a `cursor` parameter is present (see src/scim/cursor.ts).
+      const cursor = params.cursor === undefined ? undefined : await pageListByCursor({
+        params, sortBy, resourceType: 'Group', organizationId: scope.organizationId, totalResults,
+        fetchKeyset: async fetch => await listGroupsByKeyset(trx, scope.organizationId, filter, fetch),
+        fetchOffset: async (offset, limit) => await listGroups(trx, scope.organizationId, {
+          filter, sortBy, descending: params.sortOrder === 'descending', offset, limit
         })
+      })
+      const records = cursor !== undefined
+        ? cursor.records
+        : params.count === 0 || params.startIndex > totalResults
+          ? []
+          : await listGroups(trx, scope.organizationId, {
+            filter, sortBy, descending: params.sortOrder === 'descending', offset: params.startIndex - 1, limit: params.count
+          })
       const resources: ScimResourceObject[] = []
       for (const record of records) resources.push((await this.build(trx, record, scope.baseUrl, projection)).resource)
-      return buildListResponse(resources, { totalResults, startIndex: params.startIndex, itemsPerPage: resources.length })
+      return buildListResponse(resources, cursor !== undefined
+        ? { totalResults, itemsPerPage: resources.length, nextCursor: cursor.nextCursor, previousCursor: cursor.previousCursor }
+        : { totalResults, startIndex: params.startIndex, itemsPerPage: resources.length })
     })
   }
 
