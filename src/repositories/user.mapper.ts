@@ -30,6 +30,17 @@ export interface UserGroupRecord {
   readonly displayName: string
 }
 
+/** One element of the jsonb array the user queries aggregate memberships into. */
+export interface UserGroupJson {
+  readonly value: string
+  readonly display: string
+}
+
+export interface UserWithGroups {
+  readonly record: UserRecord
+  readonly groups: UserGroupRecord[]
+}
+
 /** Columns written on insert and update. */
 export interface UserWrite {
   readonly user_name: string
@@ -85,4 +96,11 @@ export function toUserWrite (resource: Record<string, unknown>): UserWrite {
     active: resource.active !== false,
     attributes: JSON.stringify(stored)
   }
+}
+
+/** A row with an optional `groups` jsonb array (absent when groups were not loaded). */
+export function toUserWithGroups (row: UserRow & { groups?: UserGroupJson[] | string | null }): UserWithGroups {
+  const record = toUserRecord(row)
+  const raw = typeof row.groups === 'string' ? JSON.parse(row.groups) as UserGroupJson[] : row.groups ?? []
+  return { record, groups: raw.map(group => ({ userId: record.id, groupId: group.value, displayName: group.display })) }
 }

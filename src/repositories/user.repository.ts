@@ -3,11 +3,13 @@
  * organization id second: every query is scoped by organization, so another tenant's ids
  * simply do not exist.
  */
-import { sql, type Kysely } from 'kysely'
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { ScimFilter } from '../scim/filter/ast.js'
 import { compileUserFilter, userSortExpression } from './filter-sql.js'
-import { USER_COLUMNS, toUserRecord, type UserGroupRecord, type UserRecord, type UserWrite } from './user.mapper.js'
+import {
+  USER_COLUMNS, toUserRecord, toUserWithGroups, type UserGroupJson, type UserGroupRecord, type UserRecord, type UserWithGroups, type UserWrite
+} from './user.mapper.js'
 
 type Executor = Kysely<Database>
 
@@ -96,6 +98,13 @@ export interface UserListQuery {
   /** 0-based offset (startIndex - 1). */
   readonly offset: number
   readonly limit: number
+  /** Load each user's groups (skipped when the response will not show them). */
+  readonly withGroups: boolean
+}
+
+export interface UserPage {
+  readonly totalResults: number
+  readonly users: UserWithGroups[]
 }
 
 function selectUsers (db: Executor, organizationId: string, filter: ScimFilter | undefined) {
@@ -103,30 +112,57 @@ function selectUsers (db: Executor, organizationId: string, filter: ScimFilter |
   return filter === undefined ? query : query.where(eb => compileUserFilter(eb, filter))
 }
 
+/**
+ * The direct groups of the row's user as a jsonb array, inside the user query: a page of
+ * users and their groups is one statement and one round trip, not one query per user.
+ */
+function groupsOfUser (eb: ExpressionBuilder<Database, 'users'>) {
+  return eb.selectFrom('group_members')
+    .innerJoin('groups', join => join
+      .onRef('groups.id', '=', 'group_members.group_id')
+      .onRef('groups.organization_id', '=', 'group_members.organization_id'))
+    .whereRef('group_members.user_id', '=', 'users.id')
+    .whereRef('group_members.organization_id', '=', 'users.organization_id')
+    .select(sql<UserGroupJson[]>`coalesce(jsonb_agg(jsonb_build_object('value', groups.id, 'display', groups.display_name) order by groups.display_name, groups.id), '[]'::jsonb)`.as('groups'))
+}
+
+/** One user, with its groups when asked for, in one statement. */
+export async function findUserWithGroups (db: Executor, organizationId: string, id: string, withGroups: boolean): Promise<UserWithGroups | undefined> {
+  const row = await db.selectFrom('users').select(USER_COLUMNS)
+    .$if(withGroups, query => query.select(eb => groupsOfUser(eb).as('groups')))
+    .where('users.organization_id', '=', organizationId).where('users.id', '=', id)
+    .executeTakeFirst()
+  return row && toUserWithGroups(row)
+}
+
 /** The true totalResults of a filter (RFC 7644 §3.4.2: not just the page). Not executed: bench/ explains it. */
 export function userCountQuery (db: Executor, organizationId: string, filter: ScimFilter | undefined) {
   return selectUsers(db, organizationId, filter).select(sql<number>`count(*)::int`.as('count'))
 }
 
-export async function countUsers (db: Executor, organizationId: string, filter: ScimFilter | undefined): Promise<number> {
-  const row = await userCountQuery(db, organizationId, filter).executeTakeFirstOrThrow()
-  return row.count
-}
-
 /**
  * A page in a stable order, so that Okta's startIndex=1,101,201… imports see every user once:
- * the sort key (default created_at), then id as the tie-breaker. Not executed: bench/ explains it.
+ * the sort key (default created_at), then id as the tie-breaker. The total is an uncorrelated
+ * subquery (evaluated once), so page and total come from one snapshot. Not executed: bench/
+ * explains it.
  */
 export function userListQuery (db: Executor, organizationId: string, query: UserListQuery) {
   const direction = query.sortOrder === 'descending' ? 'desc' : 'asc'
   const select = selectUsers(db, organizationId, query.filter).select(USER_COLUMNS)
+    .select(() => userCountQuery(db, organizationId, query.filter).as('total_results'))
+    .$if(query.withGroups, q => q.select(eb => groupsOfUser(eb).as('groups')))
   const sorted = query.sortBy === undefined
     ? select.orderBy('users.created_at', direction)
     : select.orderBy(userSortExpression(query.sortBy), direction)
   return sorted.orderBy('users.id', direction).offset(query.offset).limit(query.limit)
 }
 
-export async function listUsers (db: Executor, organizationId: string, query: UserListQuery): Promise<UserRecord[]> {
-  const rows = await userListQuery(db, organizationId, query).execute()
-  return rows.map(toUserRecord)
+export async function listUsers (db: Executor, organizationId: string, query: UserListQuery): Promise<UserPage> {
+  const rows = query.limit === 0 ? [] : await userListQuery(db, organizationId, query).execute()
+  // No row carries the total when the page is empty (count=0, or startIndex past the end).
+  const first = rows[0]
+  const totalResults = first !== undefined
+    ? Number(first.total_results)
+    : (await userCountQuery(db, organizationId, query.filter).executeTakeFirstOrThrow()).count
+  return { totalResults, users: rows.map(toUserWithGroups) }
 }

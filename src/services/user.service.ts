@@ -18,7 +18,7 @@ import type { Config } from '../config.js'
 import type { Db } from '../db/database.js'
 import { isConstraintViolation } from '../db/constraint-errors.js'
 import {
-  countUserMemberships, countUsers, deleteUserById, findUserById, insertUser, listGroupsOfUsers, listUsers, lockUserById, updateUser
+  countUserMemberships, deleteUserById, findUserWithGroups, insertUser, listGroupsOfUsers, listUsers, lockUserById, updateUser
 } from '../repositories/user.repository.js'
 import { toUserWrite, type UserGroupRecord, type UserRecord } from '../repositories/user.mapper.js'
 import { ScimError } from '../scim/errors.js'
@@ -64,13 +64,11 @@ export class UserService {
     return toResult(record, [], scope, projection)
   }
 
+  /** One statement (user and groups together): atomic without an explicit transaction. */
   async get (scope: UserScope, id: string, projection: ScimProjectionParams = {}): Promise<UserResult> {
-    return await this.db.transaction().execute(async trx => {
-      const record = UUID.test(id) ? await findUserById(trx, scope.organizationId, id) : undefined
-      if (record === undefined) throw notFound(id)
-      const groups = wantsGroups(projection) ? await listGroupsOfUsers(trx, scope.organizationId, [id]) : []
-      return toResult(record, groups, scope, projection)
-    })
+    const found = UUID.test(id) ? await findUserWithGroups(this.db, scope.organizationId, id, wantsGroups(projection)) : undefined
+    if (found === undefined) throw notFound(id)
+    return toResult(found.record, found.groups, scope, projection)
   }
 
   async replace (scope: UserScope, id: string, body: unknown, ifMatch: IfMatch, projection: ScimProjectionParams = {}): Promise<UserResult> {
@@ -101,15 +99,12 @@ export class UserService {
     // Parsed and checked before the transaction: a bad filter or sortBy costs no database work.
     const filter = params.filter === undefined ? undefined : parseResolvedFilter(USER_RESOURCE, params.filter)
     const sortBy = params.sortBy === undefined ? undefined : resolveSortBy(USER_RESOURCE, params.sortBy)
-    return await this.db.transaction().execute(async trx => {
-      const totalResults = await countUsers(trx, scope.organizationId, filter)
-      const records = params.count === 0 || params.startIndex > totalResults
-        ? []
-        : await listUsers(trx, scope.organizationId, { filter, sortBy, sortOrder: params.sortOrder, offset: params.startIndex - 1, limit: params.count })
-      const groups = groupsByUser(wantsGroups(projection) ? await listGroupsOfUsers(trx, scope.organizationId, records.map(r => r.id)) : [])
-      const resources = records.map(record => toResult(record, groups.get(record.id) ?? [], scope, projection).resource)
-      return buildListResponse(resources, { totalResults, startIndex: params.startIndex, itemsPerPage: resources.length })
+    // One statement for page, total and groups (see userListQuery); a second only for an empty page.
+    const page = await listUsers(this.db, scope.organizationId, {
+      filter, sortBy, sortOrder: params.sortOrder, offset: params.startIndex - 1, limit: params.count, withGroups: wantsGroups(projection)
     })
+    const resources = page.users.map(user => toResult(user.record, user.groups, scope, projection).resource)
+    return buildListResponse(resources, { totalResults: page.totalResults, startIndex: params.startIndex, itemsPerPage: resources.length })
   }
 
   async delete (scope: UserScope, id: string, ifMatch: IfMatch): Promise<void> {
@@ -164,12 +159,6 @@ function userTypeRefused (current: UserRecord, nextType: unknown, memberships: n
 
 function notFound (id: string): ScimError {
   return ScimError.notFound(`User ${JSON.stringify(id)} not found.`)
-}
-
-function groupsByUser (groups: readonly UserGroupRecord[]): Map<string, UserGroupRecord[]> {
-  const byUser = new Map<string, UserGroupRecord[]>()
-  for (const group of groups) byUser.set(group.userId, [...(byUser.get(group.userId) ?? []), group])
-  return byUser
 }
 
 function wantsGroups (projection: ScimProjectionParams): boolean {
