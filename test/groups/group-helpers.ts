@@ -7,6 +7,7 @@ import type { Db } from '../../src/db/database.js'
 
 export const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
 export const GROUP_URN = 'urn:ietf:params:scim:schemas:core:2.0:Group'
+export const USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User'
 
 export interface ScimResponse {
   readonly status: number
@@ -41,12 +42,17 @@ let counter = 0
 export async function insertUsers (db: Db, organization: string, count: number, options: { userType?: string, displayName?: boolean } = {}): Promise<string[]> {
   const rows = Array.from({ length: count }, () => {
     const n = ++counter
+    const userName = `user${n}-${Math.random().toString(36).slice(2, 8)}@example.com`
+    const displayName = options.displayName === false ? null : `User ${n}`
+    const userType = options.userType ?? 'customer'
+    // The columns and the canonical resource in `attributes`, as user.mapper.ts writes them.
+    const resource = { schemas: [USER_URN], userName, ...(displayName !== null ? { displayName } : {}), userType, active: true }
     return {
       organization_id: organization,
-      user_name: `user${n}-${Math.random().toString(36).slice(2, 8)}@example.com`,
-      display_name: options.displayName === false ? null : `User ${n}`,
-      user_type: options.userType ?? 'customer',
-      attributes: '{}'
+      user_name: userName,
+      display_name: displayName,
+      user_type: userType,
+      attributes: JSON.stringify(resource)
     }
   })
   const inserted = await db.insertInto('users').values(rows).returning('id').execute()
