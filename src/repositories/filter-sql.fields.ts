@@ -24,8 +24,14 @@ export type ScimSqlValue =
   | { readonly kind: 'timestamp', readonly expr: Expression<unknown> }
   /** A jsonb value that may be missing, JSON null, or of the wrong JSON type (never matches). */
   | { readonly kind: 'json', readonly expr: Expression<unknown> }
-  /** Present on every element but not filterable here ($ref, meta.location: need the base URL). */
-  | { readonly kind: 'opaque', readonly name: string }
+  /** Present on every element but not comparable: a URL ($ref, meta.location) without the base URL. */
+  | { readonly kind: 'opaque', readonly name: string, readonly sort?: Expression<unknown> }
+
+/** What the compiler may know about the request. */
+export interface ScimFilterOptions {
+  /** Absolute SCIM base URL (…/scim/v2): makes `meta.location` and `$ref` comparable. */
+  readonly baseUrl?: string
+}
 
 /** One element of a multi-valued attribute, inside an `exists`. */
 export interface ScimSqlElement {
@@ -193,9 +199,21 @@ export function sortKey (value: ScimSqlValue, leaf: ScimAttributeDefinition): Ex
       const text = sql`(${value.expr} #>> '{}')`
       return leaf.caseExact || leaf.type !== 'string' ? text : sql`lower(${text})`
     }
-    case 'opaque': throw new FilterNotSupportedError(value.name)
+    case 'opaque':
+      if (value.sort === undefined) throw new FilterNotSupportedError(value.name)
+      return value.sort
     default: return value.expr
   }
+}
+
+/**
+ * `meta.location` / `$ref`: `<base URL><endpoint><id>` as the mappers build it. Without the
+ * base URL only its presence (always) is known. Sorting by it is sorting by id (constant
+ * prefix; a uuid's text order is its byte order).
+ */
+export function resourceUrl (options: ScimFilterOptions, name: string, endpoint: '/Users/' | '/Groups/', id: Expression<unknown>): ScimSqlValue {
+  if (options.baseUrl === undefined) return { kind: 'opaque', name, sort: id }
+  return { kind: 'text', expr: sql`(${options.baseUrl + endpoint}::text || ${id}::text)`, sort: id }
 }
 
 /**
@@ -213,7 +231,7 @@ export function jsonAttributeField (
 }
 
 /** RFC 7643 §3.1 `meta`, computed from columns as the mappers do. */
-export function metaField (table: 'users' | 'groups', resourceType: string, subAttribute: string | undefined): ScimSqlField {
+export function metaField (table: 'users' | 'groups', subAttribute: string | undefined, options: ScimFilterOptions): ScimSqlField {
   const column = (name: string): Expression<unknown> => sql.ref(`${table}.${name}`)
   const value = (v: ScimSqlValue): ScimSqlField => ({ kind: 'value', value: v })
   switch (subAttribute) {
@@ -221,7 +239,8 @@ export function metaField (table: 'users' | 'groups', resourceType: string, subA
     case 'lastModified': return value({ kind: 'timestamp', expr: column('last_modified') })
     // meta.version is the ETag, W/"<version>" (src/http/etag.ts); it sorts by the number.
     case 'version': return value({ kind: 'text', expr: sql`('W/"' || ${column('version')}::text || '"')`, sort: column('version') })
-    case 'resourceType': return value({ kind: 'text', expr: sql`${resourceType}::text` })
+    case 'resourceType': return value({ kind: 'text', expr: sql`${table === 'users' ? 'User' : 'Group'}::text` })
+    case 'location': return value(resourceUrl(options, 'meta.location', table === 'users' ? '/Users/' : '/Groups/', column('id')))
     default: return value({ kind: 'opaque', name: subAttribute === undefined ? 'meta' : `meta.${subAttribute}` })
   }
 }

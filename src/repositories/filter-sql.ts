@@ -2,17 +2,18 @@
  * SCIM filters (RFC 7644 §3.4.2.2) and sortBy (§3.4.2.3) as Kysely expressions.
  *
  * API:
- *   compileUserFilter(eb, filter)   → Expression<SqlBool> for `selectFrom('users').where(…)`
- *   compileGroupFilter(eb, filter)  → Expression<SqlBool> for `selectFrom('groups').where(…)`
+ *   compileUserFilter(eb, filter, { baseUrl }?)  → Expression<SqlBool> for `selectFrom('users').where(…)`
+ *   compileGroupFilter(eb, filter, { baseUrl }?) → Expression<SqlBool> for `selectFrom('groups').where(…)`
  *   userSortExpression(path)        → Expression for `.orderBy(…)`; path from resolveSortBy
  *   groupSortExpression(path)
  * - `filter` is the RESOLVED AST (`resolveFilter(USER_RESOURCE, parseFilter(text))`).
  * - The query must select from the unaliased table (`users` / `groups`): the expressions
  *   reference `users.<column>` / `groups.<column>`.
  * - The caller adds `organization_id = $org` and, for sorting, `id` as the tie-breaker.
- * - A filter on a value we cannot compute in SQL (`meta.location`, `groups.$ref`,
- *   `members.$ref`: they need the request's base URL) throws ScimError invalidFilter (400);
- *   `… pr` on them is true. An unsortable path throws invalidValue.
+ * - `baseUrl` (the absolute SCIM base, as the mappers use it) makes `meta.location`,
+ *   `groups.$ref` and `members.$ref` comparable; without it, comparing them throws ScimError
+ *   invalidFilter (400) and `… pr` on them is true. Pass it.
+ * - An unsortable path throws ScimError invalidValue (400); sorting by meta.location is by id.
  *
  * Meaning: exactly `evaluateFilter` (src/scim/filter/evaluate.ts), on the resource the
  * mappers build from a row (attributes + columns + meta + groups/members). The differential
@@ -35,22 +36,24 @@ import type { ScimAttributeDefinition } from '../scim/schema/types.js'
 import {
   FilterNotSupportedError, compileCompare, compilePresent, sortKey
 } from './filter-sql.fields.js'
-import type { ScimSqlElements, ScimSqlField, ScimSqlValue } from './filter-sql.fields.js'
+import type { ScimFilterOptions, ScimSqlElements, ScimSqlField, ScimSqlValue } from './filter-sql.fields.js'
+
+export type { ScimFilterOptions } from './filter-sql.fields.js'
 import { GROUP_FILTER_MAP } from './group.filter-map.js'
 import { USER_FILTER_MAP } from './user.filter-map.js'
 
 /** A resource's allow-list: what each resolved attribute path is in SQL. */
 export interface ScimFilterMap {
   readonly resource: ScimResourceSchema
-  field (path: ScimAttributePath, attribute: ScimAttributeDefinition): ScimSqlField
+  field (path: ScimAttributePath, attribute: ScimAttributeDefinition, options: ScimFilterOptions): ScimSqlField
 }
 
-export function compileUserFilter (_eb: ExpressionBuilder<Database, 'users'>, filter: ScimFilter): Expression<SqlBool> {
-  return compileFilter(USER_FILTER_MAP, filter)
+export function compileUserFilter (_eb: ExpressionBuilder<Database, 'users'>, filter: ScimFilter, options: ScimFilterOptions = {}): Expression<SqlBool> {
+  return compileFilter(USER_FILTER_MAP, filter, options)
 }
 
-export function compileGroupFilter (_eb: ExpressionBuilder<Database, 'groups'>, filter: ScimFilter): Expression<SqlBool> {
-  return compileFilter(GROUP_FILTER_MAP, filter)
+export function compileGroupFilter (_eb: ExpressionBuilder<Database, 'groups'>, filter: ScimFilter, options: ScimFilterOptions = {}): Expression<SqlBool> {
+  return compileFilter(GROUP_FILTER_MAP, filter, options)
 }
 
 export function userSortExpression (canonicalPath: string): Expression<unknown> {
@@ -65,10 +68,10 @@ interface Lookup {
   (path: ScimAttributePath): { field: ScimSqlField, attribute: ScimAttributeDefinition, leaf: ScimAttributeDefinition }
 }
 
-export function compileFilter (map: ScimFilterMap, filter: ScimFilter): Expression<SqlBool> {
+export function compileFilter (map: ScimFilterMap, filter: ScimFilter, options: ScimFilterOptions = {}): Expression<SqlBool> {
   const lookup: Lookup = path => {
     const resolved = resolveTopPath(map.resource, path)
-    return { field: map.field(resolved.path, resolved.attribute), attribute: resolved.attribute, leaf: resolved.leaf }
+    return { field: map.field(resolved.path, resolved.attribute, options), attribute: resolved.attribute, leaf: resolved.leaf }
   }
   try {
     return compileNode(filter, lookup)
@@ -150,7 +153,7 @@ function sortExpression (map: ScimFilterMap, canonicalPath: string): Expression<
   const path: ScimAttributePath = resolved.subAttribute === undefined
     ? { schema: resolved.schema, attribute: resolved.attribute.name }
     : { schema: resolved.schema, attribute: resolved.attribute.name, subAttribute: resolved.subAttribute.name }
-  const field = map.field(path, resolved.attribute)
+  const field = map.field(path, resolved.attribute, {})
   if (field.kind !== 'value') throw ScimError.invalidValue(`sortBy "${canonicalPath}" cannot be sorted on.`)
   try {
     return sortKey(field.value as ScimSqlValue, resolved.subAttribute ?? resolved.attribute)

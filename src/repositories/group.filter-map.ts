@@ -9,8 +9,8 @@ import type { ScimAttributePath } from '../scim/filter/ast.js'
 import { GROUP_RESOURCE, GROUP_SCHEMA } from '../scim/schema/registry.js'
 import type { ScimAttributeDefinition } from '../scim/schema/types.js'
 import type { ScimFilterMap } from './filter-sql.js'
-import { jsonAttributeField, metaField } from './filter-sql.fields.js'
-import type { ScimSqlElement, ScimSqlElements, ScimSqlField, ScimSqlValue } from './filter-sql.fields.js'
+import { jsonAttributeField, metaField, resourceUrl } from './filter-sql.fields.js'
+import type { ScimFilterOptions, ScimSqlElement, ScimSqlElements, ScimSqlField, ScimSqlValue } from './filter-sql.fields.js'
 
 const COLUMNS: Readonly<Record<string, ScimSqlValue>> = {
   id: { kind: 'uuid', expr: sql.ref('groups.id') },
@@ -19,7 +19,7 @@ const COLUMNS: Readonly<Record<string, ScimSqlValue>> = {
 }
 
 /** The group's members; `display` joins the user only when asked for. */
-function members (): ScimSqlElements {
+function members (options: ScimFilterOptions): ScimSqlElements {
   return {
     any: predicate => {
       let joinUsers = false
@@ -32,7 +32,8 @@ function members (): ScimSqlElements {
               joinUsers = true
               return { kind: 'text', expr: sql`coalesce(scim_u.display_name, scim_u.user_name)` }
             case 'type': return { kind: 'text', expr: sql`${'User'}::text` }
-            default: return { kind: 'opaque', name: `members.${name}` }
+            case '$ref': return resourceUrl(options, 'members.$ref', '/Users/', sql.ref('scim_gm.user_id'))
+            default: throw new Error(`no sub-attribute members.${name}`)
           }
         }
       }
@@ -46,12 +47,12 @@ function members (): ScimSqlElements {
 
 export const GROUP_FILTER_MAP: ScimFilterMap = Object.freeze({
   resource: GROUP_RESOURCE,
-  field (path: ScimAttributePath, attribute: ScimAttributeDefinition): ScimSqlField {
+  field (path: ScimAttributePath, attribute: ScimAttributeDefinition, options: ScimFilterOptions): ScimSqlField {
     if (path.schema === GROUP_SCHEMA) {
       const column = COLUMNS[attribute.name]
       if (column !== undefined) return { kind: 'value', value: column }
-      if (attribute.name === 'meta') return metaField('groups', 'Group', path.subAttribute)
-      if (attribute.name === 'members') return { kind: 'elements', elements: members(), subAttribute: path.subAttribute }
+      if (attribute.name === 'meta') return metaField('groups', path.subAttribute, options)
+      if (attribute.name === 'members') return { kind: 'elements', elements: members(options), subAttribute: path.subAttribute }
     }
     return jsonAttributeField(sql.ref('groups.attributes'), GROUP_SCHEMA, path, attribute)
   }

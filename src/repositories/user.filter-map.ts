@@ -12,8 +12,8 @@ import type { ScimAttributePath } from '../scim/filter/ast.js'
 import { USER_RESOURCE, USER_SCHEMA } from '../scim/schema/registry.js'
 import type { ScimAttributeDefinition } from '../scim/schema/types.js'
 import type { ScimFilterMap } from './filter-sql.js'
-import { jsonAttributeField, metaField } from './filter-sql.fields.js'
-import type { ScimSqlElement, ScimSqlElements, ScimSqlField, ScimSqlValue } from './filter-sql.fields.js'
+import { jsonAttributeField, metaField, resourceUrl } from './filter-sql.fields.js'
+import type { ScimFilterOptions, ScimSqlElement, ScimSqlElements, ScimSqlField, ScimSqlValue } from './filter-sql.fields.js'
 
 const ATTRIBUTES = sql.ref('users.attributes')
 
@@ -36,7 +36,7 @@ const INDEXED_VALUES: Readonly<Record<string, (value: string) => Expression<SqlB
 }
 
 /** The user's direct memberships; `display` joins the group only when asked for. */
-function groupMemberships (): ScimSqlElements {
+function groupMemberships (options: ScimFilterOptions): ScimSqlElements {
   return {
     any: predicate => {
       let joinGroups = false
@@ -49,7 +49,8 @@ function groupMemberships (): ScimSqlElements {
               joinGroups = true
               return { kind: 'text', expr: sql.ref('scim_g.display_name') }
             case 'type': return { kind: 'text', expr: sql`${'direct'}::text` }
-            default: return { kind: 'opaque', name: `groups.${name}` }
+            case '$ref': return resourceUrl(options, 'groups.$ref', '/Groups/', sql.ref('scim_gm.group_id'))
+            default: throw new Error(`no sub-attribute groups.${name}`)
           }
         }
       }
@@ -63,12 +64,12 @@ function groupMemberships (): ScimSqlElements {
 
 export const USER_FILTER_MAP: ScimFilterMap = Object.freeze({
   resource: USER_RESOURCE,
-  field (path: ScimAttributePath, attribute: ScimAttributeDefinition): ScimSqlField {
+  field (path: ScimAttributePath, attribute: ScimAttributeDefinition, options: ScimFilterOptions): ScimSqlField {
     if (path.schema === USER_SCHEMA) {
       const column = COLUMNS[attribute.name]
       if (column !== undefined) return { kind: 'value', value: column }
-      if (attribute.name === 'meta') return metaField('users', 'User', path.subAttribute)
-      if (attribute.name === 'groups') return { kind: 'elements', elements: groupMemberships(), subAttribute: path.subAttribute }
+      if (attribute.name === 'meta') return metaField('users', path.subAttribute, options)
+      if (attribute.name === 'groups') return { kind: 'elements', elements: groupMemberships(options), subAttribute: path.subAttribute }
     }
     const prefilter = path.schema === USER_SCHEMA ? INDEXED_VALUES[attribute.name] : undefined
     return jsonAttributeField(ATTRIBUTES, USER_SCHEMA, path, attribute, prefilter)

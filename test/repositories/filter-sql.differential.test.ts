@@ -13,7 +13,7 @@ import { resolveFilter } from '../../src/scim/filter/resolve.js'
 import { GROUP_RESOURCE, USER_RESOURCE } from '../../src/scim/schema/registry.js'
 import type { ScimResourceSchema } from '../../src/scim/schema/registry.js'
 import { createTestDatabase } from '../helpers/database.js'
-import { FIXTURE, loadFilterFixture } from './filter-sql.fixture.js'
+import { BASE_URL, FIXTURE, loadFilterFixture } from './filter-sql.fixture.js'
 import type { LoadedFixture } from './filter-sql.fixture.js'
 import { filterArbitrary } from './filter-sql.generator.js'
 
@@ -61,6 +61,8 @@ const USER_FILTERS = [
   `groups.value ne "${gid(0)}"`, 'groups.$ref pr', 'groups.value eq "junk"', 'groups.value sw "5C1A"', `groups[value eq "${gid(2)}" or display eq "zeta"]`,
   'userName sw "a" or (active eq false and emails pr)', 'not (userName sw "a" or title pr)',
   '(displayName pr or nickName pr) and not (emails.value co "mail")', 'password pr',
+  `meta.location eq "${BASE_URL}/Users/${uid(3)}"`, `meta.location sw "${BASE_URL.toUpperCase()}"`, 'meta.location ew "0003"',
+  `groups.$ref eq "${BASE_URL}/Groups/${gid(1)}"`, `groups[$ref ew "${gid(2).toUpperCase()}" and display pr]`, 'groups.$ref co "/Users/"',
   'preferredLanguage eq "EN-us"', 'locale sw "en_"', 'timezone pr', 'profileUrl co "example.com"', 'userType eq "administrator" and groups pr'
 ]
 
@@ -70,6 +72,7 @@ const GROUP_FILTERS = [
   `members.value eq "${uid(0)}"`, `members[value eq "${uid(5)}"]`, `members.value ne "${uid(0)}"`, `members.value eq "${uid(0).toUpperCase()}"`,
   'members.display eq "bob jensen"', 'members.display co "smith"', 'members.display eq "ivan"', 'members.type eq "User"', 'members.type eq "group"',
   'members[type eq "User" and display sw "b"]', 'members.value eq "x"', 'members.$ref pr',
+  `members.$ref eq "${BASE_URL}/Users/${uid(5)}"`, 'members.$ref sw "https://scim.example.com/scim/v2/Users/5c1a"', `meta.location ew "${gid(3)}"`,
   'meta.created lt "2021-04-01"', 'meta.version eq "W/\\"1\\""', `id eq "${gid(2)}"`, 'id eq "bogus"', 'meta.resourceType eq "Group"',
   `displayName pr and members.value eq "${uid(5)}"`, 'not (displayName co "e")', `members[value eq "${uid(0)}" or display co "a"]`
 ]
@@ -82,8 +85,8 @@ async function bothSides (db: Db, fixture: LoadedFixture, resource: ScimResource
   const objects = resource === USER_RESOURCE ? fixture.users : fixture.groups
   const expected = [...objects].filter(([, object]) => evaluateFilter(resource, filter, object)).map(([id]) => id).sort()
   const rows = resource === USER_RESOURCE
-    ? await db.selectFrom('users').select('id').where('organization_id', '=', fixture.organizationId).where(eb => compileUserFilter(eb, filter)).execute()
-    : await db.selectFrom('groups').select('id').where('organization_id', '=', fixture.organizationId).where(eb => compileGroupFilter(eb, filter)).execute()
+    ? await db.selectFrom('users').select('id').where('organization_id', '=', fixture.organizationId).where(eb => compileUserFilter(eb, filter, { baseUrl: BASE_URL })).execute()
+    : await db.selectFrom('groups').select('id').where('organization_id', '=', fixture.organizationId).where(eb => compileGroupFilter(eb, filter, { baseUrl: BASE_URL })).execute()
   return [rows.map(r => r.id).sort(), expected]
 }
 

@@ -18,8 +18,6 @@ interface GenPath {
   readonly pool: readonly unknown[]
 }
 
-/** Values the SQL side cannot compare (they need the request's base URL). */
-const OPAQUE = new Set(['$ref', 'location'])
 
 const STRING_OPS = ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'] as const
 const ORDER_OPS = ['eq', 'ne', 'gt', 'ge', 'lt', 'le'] as const
@@ -81,7 +79,7 @@ export function filterArbitrary (resource: ScimResourceSchema, objects: readonly
         top.push({ text: name, leaf: attribute, pool: at })
         continue
       }
-      const subs = (attribute.subAttributes ?? []).filter(s => !OPAQUE.has(s.name))
+      const subs = attribute.subAttributes ?? []
       for (const sub of subs) top.push({ text: `${name}.${sub.name}`, leaf: sub, pool: values(at, sub.name) })
       if (attribute.multiValued) {
         const inner = fc.constantFrom(...subs).chain(sub => leafFilter({ text: sub.name, leaf: sub, pool: values(at, sub.name) }))

@@ -60,11 +60,14 @@ t.test('compiled SQL', async t => {
     t.same(await groupQuery(db, 'members.value eq "nope" or id eq "5C1A0010-0000-0000-0000-000000000000"').execute(), [])
   })
 
-  t.test('values that need the base URL are a 400, their presence is true', async t => {
+  t.test('values that need the base URL are a 400 without it, their presence is true', async t => {
     for (const [text, query] of [['meta.location eq "x"', userQuery], ['groups.$ref co "x"', userQuery], ['members.$ref eq "x"', groupQuery]] as const) {
       expectScimError(t, () => query(db, text).compile(), 'invalidFilter', /not supported/, text)
     }
     t.match(userQuery(db, 'meta.location pr and groups.$ref pr').compile().sql, /where \(true and exists/)
+    const withBase = db.selectFrom('users').select('id').where(eb => compileUserFilter(eb, resolveFilter(USER_RESOURCE, parseFilter('meta.location eq "x"')), { baseUrl: 'https://h/scim/v2' })).compile()
+    t.equal(withBase.sql, 'select "id" from "users" where (($1::text || "users"."id"::text) = $2::text)')
+    t.same(withBase.parameters, ['https://h/scim/v2/Users/', 'x'])
   })
 })
 
@@ -88,9 +91,10 @@ t.test('sortBy keys', async t => {
   t.equal(sortSql(userSortExpression('externalId')), '"users"."external_id"')
   t.equal(sortSql(userSortExpression('meta.lastModified')), '"users"."last_modified"')
   t.equal(sortSql(userSortExpression('meta.version')), '"users"."version"', 'ETags sort by number')
+  t.equal(sortSql(userSortExpression('meta.location')), '"users"."id"', 'a constant prefix and the id')
   t.equal(sortSql(userSortExpression('name.familyName')), `lower(((("users"."attributes" -> $1::text) -> $2::text) #>> '{}'))`)
   t.equal(sortSql(groupSortExpression('displayName')), 'lower("groups"."display_name")')
-  for (const path of ['emails', 'emails.value', 'groups.display', 'meta.location', 'password', 'nope']) {
+  for (const path of ['emails', 'emails.value', 'groups.display', 'password', 'nope']) {
     expectScimError(t, () => userSortExpression(path), 'invalidValue', /cannot be sorted/, path)
   }
 
