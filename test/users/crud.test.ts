@@ -57,7 +57,22 @@ t.test('/Users CRUD', async t => {
     t.equal(again.headers.etag, 'W/"1"')
   })
 
-  t.test('POST with two equal salts never gives equal hashes (random salt)', async t => {
+  t.test('string booleans inside multi-valued attributes; manager as {value}', async t => {
+    const res = await post({
+      userName: 'roles@example.com',
+      active: 'false',
+      roles: [{ value: 'admin', primary: 'True' }, { value: 'dev', primary: 'FALSE' }],
+      [ENTERPRISE_URN]: { manager: { value: 'b7e1c4a0-0000-4000-8000-000000000001' } }
+    })
+    t.equal(res.statusCode, 201, res.body)
+    t.match(res.json(), {
+      active: false,
+      roles: [{ value: 'admin', primary: true }, { value: 'dev', primary: false }],
+      [ENTERPRISE_URN]: { manager: { value: 'b7e1c4a0-0000-4000-8000-000000000001' } }
+    })
+  })
+
+  t.test('two users with the same password get different hashes (random salt)', async t => {
     const a = (await post({ userName: 'salt-a', password: 'same' })).json()
     const b = (await post({ userName: 'salt-b', password: 'same' })).json()
     const rows = await db.selectFrom('users').select('password_hash').where('id', 'in', [a.id, b.id]).execute()
