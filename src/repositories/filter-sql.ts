@@ -23,6 +23,15 @@
  * "İ") and code-point order above U+FFFF (`COLLATE "C"` vs UTF-16 code units).
  * Stored resources are assumed canonical (validation guarantees it): attribute names in
  * canonical case, singular attributes not arrays.
+ *
+ * Mapping (per-resource allow-lists in user.filter-map.ts / group.filter-map.ts):
+ * - columns for userName, externalId, displayName, userType, active, id, meta.*; caseExact
+ *   false compares `lower(col)` with `lower($v)` (the unique index's expression);
+ * - other attributes: `attributes` jsonb, a value matching only when its JSON type is the
+ *   attribute's; multi-valued ones through `exists (… jsonb_array_elements …)`, value paths
+ *   compiled against one element; `emails.value eq` adds the GIN prefilter of migration 0003;
+ * - `groups` (User) and `members` (Group): `exists` over group_members;
+ * - `ne` and `not` are `not coalesce(…, false)`: absent values make `ne` true, as in evaluate.ts.
  */
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely'
 import { sql } from 'kysely'
@@ -36,11 +45,11 @@ import type { ScimAttributeDefinition } from '../scim/schema/types.js'
 import {
   FilterNotSupportedError, compileCompare, compilePresent, sortKey
 } from './filter-sql.fields.js'
-import type { ScimFilterOptions, ScimSqlElements, ScimSqlField, ScimSqlValue } from './filter-sql.fields.js'
-
-export type { ScimFilterOptions } from './filter-sql.fields.js'
+import type { ScimFilterOptions, ScimSqlElements, ScimSqlField } from './filter-sql.fields.js'
 import { GROUP_FILTER_MAP } from './group.filter-map.js'
 import { USER_FILTER_MAP } from './user.filter-map.js'
+
+export type { ScimFilterOptions } from './filter-sql.fields.js'
 
 /** A resource's allow-list: what each resolved attribute path is in SQL. */
 export interface ScimFilterMap {
@@ -156,7 +165,7 @@ function sortExpression (map: ScimFilterMap, canonicalPath: string): Expression<
   const field = map.field(path, resolved.attribute, {})
   if (field.kind !== 'value') throw ScimError.invalidValue(`sortBy "${canonicalPath}" cannot be sorted on.`)
   try {
-    return sortKey(field.value as ScimSqlValue, resolved.subAttribute ?? resolved.attribute)
+    return sortKey(field.value, resolved.subAttribute ?? resolved.attribute)
   } catch (error) {
     if (error instanceof FilterNotSupportedError) throw ScimError.invalidValue(`sortBy "${canonicalPath}" cannot be sorted on.`)
     throw error
