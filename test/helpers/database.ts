@@ -5,8 +5,14 @@
  * parallel and never see each other's rows.
  */
 import { createHash, randomBytes } from 'node:crypto'
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { Kysely } from 'kysely'
 import pg from 'pg'
-import { createEmbeddedDatabase, createPostgresDatabase, type DatabaseHandle } from '../../src/db/database.js'
+import { createPostgresDatabase, type DatabaseHandle } from '../../src/db/database.js'
+import { PGliteDialect } from '../../src/db/pglite-dialect.js'
+import type { Database } from '../../src/db/schema.js'
 import { migrate, readMigrations } from '../../src/db/migrate.js'
 
 interface Teardown { teardown (fn: () => unknown): void }
@@ -19,10 +25,14 @@ function withDatabase (url: string, database: string): string {
   return parsed.toString()
 }
 
-async function templateName (): Promise<string> {
+async function migrationsHash (): Promise<string> {
   const hash = createHash('sha256')
   for (const m of await readMigrations()) hash.update(m.name).update(m.checksum)
-  return 'scim_test_template_' + hash.digest('hex').slice(0, 12)
+  return hash.digest('hex').slice(0, 12)
+}
+
+async function templateName (): Promise<string> {
+  return 'scim_test_template_' + await migrationsHash()
 }
 
 async function ensureTemplate (admin: pg.Client, url: string, name: string): Promise<void> {
@@ -79,10 +89,35 @@ async function createPostgresTestDatabase (url: string, t: Teardown): Promise<Da
 export async function createTestDatabase (t: Teardown): Promise<DatabaseHandle> {
   const url = process.env.DATABASE_URL
   if (url !== undefined && url !== '') return createPostgresTestDatabase(url, t)
-  const handle = await createEmbeddedDatabase(undefined)
-  await migrate(handle.db)
+  const handle = await createEmbeddedTestDatabase()
   t.teardown(() => handle.close())
   return handle
+}
+
+/**
+ * Embedded: a migrated PGlite data directory is dumped once per migration set into the
+ * temp directory, and each file loads it (much faster than initdb + migrations per file).
+ */
+async function createEmbeddedTestDatabase (): Promise<DatabaseHandle> {
+  const { PGlite } = await import('@electric-sql/pglite')
+  const dumpPath = path.join(os.tmpdir(), `scim-test-pglite-${await migrationsHash()}.tar.gz`)
+  let dump: Blob | undefined
+  try {
+    dump = new Blob([await fs.readFile(dumpPath)])
+  } catch {
+    const fresh = await PGlite.create('memory://')
+    const db = new Kysely<Database>({ dialect: new PGliteDialect(fresh) })
+    await migrate(db)
+    const file = await fresh.dumpDataDir('gzip')
+    await db.destroy()
+    const temp = `${dumpPath}.${process.pid}.tmp`
+    await fs.writeFile(temp, Buffer.from(await file.arrayBuffer()))
+    await fs.rename(temp, dumpPath)
+    dump = new Blob([await fs.readFile(dumpPath)])
+  }
+  const pglite = await PGlite.create({ loadDataDir: dump })
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) })
+  return { db, kind: 'embedded', close: () => db.destroy() }
 }
 
 export const usingEmbedded = (): boolean => (process.env.DATABASE_URL ?? '') === ''
