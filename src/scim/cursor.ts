@@ -165,17 +165,18 @@ export async function pageByKeyset<T> (
   }
 }
 
-/** One offset page (explicit sortBy); `total` is the query's totalResults. */
+/** One offset page (explicit sortBy); `fetch` answers the rows and the query's totalResults. */
 export async function pageByOffset<T> (
-  position: ScimCursorPosition, count: number, total: number,
-  fetch: (offset: number, limit: number) => Promise<T[]>
-): Promise<ScimCursorPage<T>> {
+  position: ScimCursorPosition, count: number,
+  fetch: (offset: number, limit: number) => Promise<{ items: T[], total: number }>
+): Promise<ScimCursorPage<T> & { total: number }> {
   if (position.kind !== 'offset' && position.kind !== 'start') throw ScimError.invalidCursor(INVALID_DETAIL)
   const offset = position.kind === 'offset' ? position.offset : 0
-  const items = offset < total ? await fetch(offset, count) : []
+  const { items, total } = await fetch(offset, count)
   return {
     items,
-    next: offset + count < total ? { kind: 'offset', offset: offset + count } : undefined,
+    total,
+    next: offset + count < total && count > 0 ? { kind: 'offset', offset: offset + count } : undefined,
     previous: offset > 0 ? { kind: 'offset', offset: Math.max(0, offset - count) } : undefined
   }
 }
@@ -198,18 +199,17 @@ export interface ScimCursorListRequest<R> {
   readonly sortBy: string | undefined
   readonly resourceType: string
   readonly organizationId: string
-  /** The query's totalResults (computed anyway for the ListResponse). */
-  readonly totalResults: number
-  /** Rows of the default order after/before a key, nearest first, each with its key. */
-  readonly fetchKeyset: (request: ScimKeysetFetch) => Promise<Array<{ record: R, key: ScimKeysetKey }>>
-  /** Rows of the sorted order from an offset. */
-  readonly fetchOffset: (offset: number, limit: number) => Promise<R[]>
+  /** Rows of the default order after/before a key, nearest first, each with its key; and the total. */
+  readonly fetchKeyset: (request: ScimKeysetFetch) => Promise<{ totalResults: number, rows: Array<{ record: R, key: ScimKeysetKey }> }>
+  /** Rows of the sorted order from an offset; and the total. */
+  readonly fetchOffset: (offset: number, limit: number) => Promise<{ totalResults: number, rows: R[] }>
   /** Unix time; defaults to the clock. */
   readonly nowSeconds?: number
 }
 
 export interface ScimCursorListPage<R> {
   readonly records: R[]
+  readonly totalResults: number
   readonly nextCursor: string | undefined
   readonly previousCursor: string | undefined
 }
@@ -226,13 +226,22 @@ export async function pageListByCursor<R> (request: ScimCursorListRequest<R>): P
     resourceType: request.resourceType, organizationId: request.organizationId, filter: params.filter, sortBy, sortOrder: params.sortOrder
   }
   const position = decodeCursor(params.cursor ?? '', query, nowSeconds)
+  let totalResults = 0
   let page: ScimCursorPage<{ record: R, key?: ScimKeysetKey }>
   if (sortBy === undefined && params.sortOrder === 'ascending') {
-    page = await pageByKeyset(position, params.count, row => row.key as ScimKeysetKey, request.fetchKeyset)
+    page = await pageByKeyset(position, params.count, row => row.key as ScimKeysetKey, async fetch => {
+      const answer = await request.fetchKeyset(fetch)
+      totalResults = answer.totalResults
+      return answer.rows
+    })
   } else {
-    page = await pageByOffset(position, params.count, request.totalResults,
-      async (offset, limit) => (await request.fetchOffset(offset, limit)).map(record => ({ record })))
+    const offsetPage = await pageByOffset(position, params.count, async (offset, limit) => {
+      const answer = await request.fetchOffset(offset, limit)
+      return { items: answer.rows.map(record => ({ record })), total: answer.totalResults }
+    })
+    totalResults = offsetPage.total
+    page = offsetPage
   }
   const encode = (p: ScimCursorPosition | undefined) => p === undefined ? undefined : encodeCursor(p, query, nowSeconds)
-  return { records: page.items.map(row => row.record), nextCursor: encode(page.next), previousCursor: encode(page.previous) }
+  return { records: page.items.map(row => row.record), totalResults, nextCursor: encode(page.next), previousCursor: encode(page.previous) }
 }

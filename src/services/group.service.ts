@@ -153,10 +153,13 @@ export class GroupService {
       const totalResults = await countGroups(trx, scope.organizationId, filter)
       // RFC 9865 cursor pagination when a `cursor` parameter is present (see src/scim/cursor.ts).
       const cursor = params.cursor === undefined ? undefined : await pageListByCursor({
-        params, sortBy, resourceType: 'Group', organizationId: scope.organizationId, totalResults,
-        fetchKeyset: async fetch => await listGroupsByKeyset(trx, scope.organizationId, filter, fetch),
-        fetchOffset: async (offset, limit) => await listGroups(trx, scope.organizationId, {
-          filter, sortBy, descending: params.sortOrder === 'descending', offset, limit
+        params, sortBy, resourceType: 'Group', organizationId: scope.organizationId,
+        fetchKeyset: async fetch => ({ totalResults, rows: await listGroupsByKeyset(trx, scope.organizationId, filter, fetch) }),
+        fetchOffset: async (offset, limit) => ({
+          totalResults,
+          rows: offset >= totalResults || limit === 0
+            ? []
+            : await listGroups(trx, scope.organizationId, { filter, sortBy, descending: params.sortOrder === 'descending', offset, limit })
         })
       })
       const records = cursor !== undefined

@@ -108,12 +108,14 @@ t.test('keyset: an empty table, an exact fit, and an offset cursor on a keyset q
 })
 
 t.test('offset pages (explicit sortBy)', async t => {
-  const fetch = async (offset: number, limit: number) => Array.from({ length: Math.min(limit, 25 - offset) }, (_, i) => offset + i + 1)
-  const first = await pageByOffset({ kind: 'start' }, 10, 25, fetch)
-  t.same(first, { items: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], next: { kind: 'offset', offset: 10 }, previous: undefined })
-  const last = await pageByOffset({ kind: 'offset', offset: 20 }, 10, 25, fetch)
-  t.same(last, { items: [21, 22, 23, 24, 25], next: undefined, previous: { kind: 'offset', offset: 10 } })
-  const wrong = await pageByOffset({ kind: 'after', key: key(1) }, 10, 25, fetch).catch((error: unknown) => error)
+  const fetch = async (offset: number, limit: number) => ({ items: Array.from({ length: Math.max(0, Math.min(limit, 25 - offset)) }, (_, i) => offset + i + 1), total: 25 })
+  const first = await pageByOffset({ kind: 'start' }, 10, fetch)
+  t.same(first, { items: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], total: 25, next: { kind: 'offset', offset: 10 }, previous: undefined })
+  const last = await pageByOffset({ kind: 'offset', offset: 20 }, 10, fetch)
+  t.same(last, { items: [21, 22, 23, 24, 25], total: 25, next: undefined, previous: { kind: 'offset', offset: 10 } })
+  const totalsOnly = await pageByOffset({ kind: 'start' }, 0, fetch)
+  t.equal(totalsOnly.next, undefined, 'count=0 has no next page to offer')
+  const wrong = await pageByOffset({ kind: 'after', key: key(1) }, 10, fetch).catch((error: unknown) => error)
   t.equal((wrong as ScimError).scimType, 'invalidCursor')
 })
 
