@@ -82,7 +82,8 @@ async function seedGroups (db: Db, organizationId: string): Promise<void> {
     join (select id, row_number() over (order by display_name) as n from groups where organization_id = ${organizationId}::uuid) as g
       on g.n = (u.n % ${GROUPS}::int) + 1
     where u.n <= ${MEMBERS}::int`.execute(db)
-  await sql`analyze`.execute(db)
+  // A database in steady state has an up-to-date visibility map: count(*) can use index-only scans.
+  await sql`vacuum analyze`.execute(db)
 }
 
 function percentile (sorted: number[], p: number): number {

@@ -3,10 +3,12 @@
  * organization id second: every query is scoped by organization, so another tenant's ids
  * simply do not exist.
  */
-import { sql, type ExpressionBuilder, type Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
+import type { ScimKeysetFetch, ScimKeysetKey } from '../scim/cursor.js'
 import type { ScimFilter } from '../scim/filter/ast.js'
 import { compileUserFilter, userSortExpression } from './filter-sql.js'
+import { keysetCondition, keysetCreatedAt, keysetDirection } from './keyset.js'
 import {
   USER_COLUMNS, toUserRecord, toUserWithGroups, type UserGroupJson, type UserGroupRecord, type UserRecord, type UserWithGroups, type UserWrite
 } from './user.mapper.js'
@@ -100,6 +102,8 @@ export interface UserListQuery {
   readonly limit: number
   /** Load each user's groups (skipped when the response will not show them). */
   readonly withGroups: boolean
+  /** The absolute SCIM base URL, for filters on `meta.location` and `groups.$ref`. */
+  readonly baseUrl?: string
 }
 
 export interface UserPage {
@@ -107,54 +111,61 @@ export interface UserPage {
   readonly users: UserWithGroups[]
 }
 
-function selectUsers (db: Executor, organizationId: string, filter: ScimFilter | undefined) {
+function selectUsers (db: Executor, organizationId: string, filter: ScimFilter | undefined, baseUrl?: string) {
   const query = db.selectFrom('users').where('users.organization_id', '=', organizationId)
-  return filter === undefined ? query : query.where(eb => compileUserFilter(eb, filter))
+  return filter === undefined ? query : query.where(eb => compileUserFilter(eb, filter, { baseUrl }))
 }
 
 /**
- * The direct groups of the row's user as a jsonb array, inside the user query: a page of
- * users and their groups is one statement and one round trip, not one query per user.
+ * The direct groups of the user in row `alias` (a fixed name, never input) as a jsonb array,
+ * inside the user query: a page of users and their groups is one statement and one round
+ * trip, not one query per user.
  */
-function groupsOfUser (eb: ExpressionBuilder<Database, 'users'>) {
-  return eb.selectFrom('group_members')
+function groupsOfUser (db: Executor, alias: 'users' | 'page') {
+  const user = sql.ref(`${alias}.id`)
+  const organization = sql.ref(`${alias}.organization_id`)
+  return db.selectFrom('group_members')
     .innerJoin('groups', join => join
       .onRef('groups.id', '=', 'group_members.group_id')
       .onRef('groups.organization_id', '=', 'group_members.organization_id'))
-    .whereRef('group_members.user_id', '=', 'users.id')
-    .whereRef('group_members.organization_id', '=', 'users.organization_id')
+    .where(sql<boolean>`group_members.user_id = ${user} and group_members.organization_id = ${organization}`)
     .select(sql<UserGroupJson[]>`coalesce(jsonb_agg(jsonb_build_object('value', groups.id, 'display', groups.display_name) order by groups.display_name, groups.id), '[]'::jsonb)`.as('groups'))
 }
 
 /** One user, with its groups when asked for, in one statement. */
 export async function findUserWithGroups (db: Executor, organizationId: string, id: string, withGroups: boolean): Promise<UserWithGroups | undefined> {
   const row = await db.selectFrom('users').select(USER_COLUMNS)
-    .$if(withGroups, query => query.select(eb => groupsOfUser(eb).as('groups')))
+    .$if(withGroups, query => query.select(() => groupsOfUser(db, 'users').as('groups')))
     .where('users.organization_id', '=', organizationId).where('users.id', '=', id)
     .executeTakeFirst()
   return row && toUserWithGroups(row)
 }
 
 /** The true totalResults of a filter (RFC 7644 §3.4.2: not just the page). Not executed: bench/ explains it. */
-export function userCountQuery (db: Executor, organizationId: string, filter: ScimFilter | undefined) {
-  return selectUsers(db, organizationId, filter).select(sql<number>`count(*)::int`.as('count'))
+export function userCountQuery (db: Executor, organizationId: string, filter: ScimFilter | undefined, baseUrl?: string) {
+  return selectUsers(db, organizationId, filter, baseUrl).select(sql<number>`count(*)::int`.as('count'))
 }
 
 /**
  * A page in a stable order, so that Okta's startIndex=1,101,201… imports see every user once:
- * the sort key (default created_at), then id as the tie-breaker. The total is an uncorrelated
- * subquery (evaluated once), so page and total come from one snapshot. Not executed: bench/
- * explains it.
+ * the sort key (default created_at), then id as the tie-breaker. The page is cut in a derived
+ * table first, so `groups` is computed for its rows only (a subquery in the same select list
+ * would run for every skipped row of the offset too). The total is an uncorrelated subquery
+ * (evaluated once), so page and total come from one statement and one snapshot. Not
+ * executed: bench/ explains it.
  */
 export function userListQuery (db: Executor, organizationId: string, query: UserListQuery) {
   const direction = query.sortOrder === 'descending' ? 'desc' : 'asc'
-  const select = selectUsers(db, organizationId, query.filter).select(USER_COLUMNS)
-    .select(() => userCountQuery(db, organizationId, query.filter).as('total_results'))
-    .$if(query.withGroups, q => q.select(eb => groupsOfUser(eb).as('groups')))
-  const sorted = query.sortBy === undefined
-    ? select.orderBy('users.created_at', direction)
-    : select.orderBy(userSortExpression(query.sortBy), direction)
-  return sorted.orderBy('users.id', direction).offset(query.offset).limit(query.limit)
+  const sortKey = query.sortBy === undefined ? sql.ref('users.created_at') : userSortExpression(query.sortBy)
+  const page = selectUsers(db, organizationId, query.filter, query.baseUrl).select(USER_COLUMNS)
+    .select(sql`${sortKey}`.as('sort_key'))
+    .orderBy(sortKey, direction).orderBy('users.id', direction)
+    .offset(query.offset).limit(query.limit)
+  return db.selectFrom(page.as('page')).selectAll('page')
+    .select(() => userCountQuery(db, organizationId, query.filter, query.baseUrl).as('total_results'))
+    .$if(query.withGroups, q => q.select(() => groupsOfUser(db, 'page').as('groups')))
+    // The same order again: a derived table's order is not kept by the outer query.
+    .orderBy(sql.ref('page.sort_key'), direction).orderBy('page.id', direction)
 }
 
 export async function listUsers (db: Executor, organizationId: string, query: UserListQuery): Promise<UserPage> {
@@ -163,6 +174,32 @@ export async function listUsers (db: Executor, organizationId: string, query: Us
   const first = rows[0]
   const totalResults = first !== undefined
     ? Number(first.total_results)
-    : (await userCountQuery(db, organizationId, query.filter).executeTakeFirstOrThrow()).count
+    : (await userCountQuery(db, organizationId, query.filter, query.baseUrl).executeTakeFirstOrThrow()).count
   return { totalResults, users: rows.map(toUserWithGroups) }
+}
+
+/**
+ * Cursor pagination (RFC 9865) in the default order: the users after or before a keyset key,
+ * nearest first, each with its key, and the total from the same statement (as listUsers).
+ * Page 1000 costs what page 1 costs: an index range scan, no offset.
+ */
+export async function listUsersByKeyset (
+  db: Executor, organizationId: string, query: { filter?: ScimFilter, baseUrl?: string, withGroups: boolean, fetch: ScimKeysetFetch }
+): Promise<{ totalResults: number, users: Array<{ record: UserWithGroups, key: ScimKeysetKey }> }> {
+  const { fetch } = query
+  const direction = keysetDirection(fetch)
+  const condition = keysetCondition('users', fetch)
+  const rows = await selectUsers(db, organizationId, query.filter, query.baseUrl).select(USER_COLUMNS)
+    .select(keysetCreatedAt('users').as('cursor_created_at'))
+    .select(() => userCountQuery(db, organizationId, query.filter, query.baseUrl).as('total_results'))
+    .$if(query.withGroups, q => q.select(() => groupsOfUser(db, 'users').as('groups')))
+    .$if(condition !== undefined, q => q.where(condition as NonNullable<typeof condition>))
+    .orderBy('users.created_at', direction).orderBy('users.id', direction)
+    .limit(fetch.limit)
+    .execute()
+  const first = rows[0]
+  const totalResults = first !== undefined
+    ? Number(first.total_results)
+    : (await userCountQuery(db, organizationId, query.filter, query.baseUrl).executeTakeFirstOrThrow()).count
+  return { totalResults, users: rows.map(row => ({ record: toUserWithGroups(row), key: { createdAt: row.cursor_created_at, id: row.id } })) }
 }

@@ -18,13 +18,18 @@ import type { Config } from '../config.js'
 import type { Db } from '../db/database.js'
 import { isConstraintViolation } from '../db/constraint-errors.js'
 import {
-  countUserMemberships, deleteUserById, findUserWithGroups, insertUser, listGroupsOfUsers, listUsers, lockUserById, updateUser
+  countUserMemberships, deleteUserById, findUserWithGroups, insertUser, listGroupsOfUsers, listUsers, listUsersByKeyset, lockUserById,
+  updateUser
 } from '../repositories/user.repository.js'
-import { toUserWrite, type UserGroupRecord, type UserRecord } from '../repositories/user.mapper.js'
+import { toUserWrite, type UserGroupRecord, type UserRecord, type UserWithGroups } from '../repositories/user.mapper.js'
+import { assertOnePaginationMethod, pageListByCursor } from '../scim/cursor.js'
 import { ScimError } from '../scim/errors.js'
+import type { ScimFilter } from '../scim/filter/ast.js'
 import { applyPatch } from '../scim/patch/apply-patch.js'
 import { parseResolvedFilter } from '../scim/filter/resolve.js'
-import { buildListResponse, parseListParams, resolveSortBy, type ScimListParamsInput, type ScimListResponse } from '../scim/list-params.js'
+import {
+  buildListResponse, parseListParams, resolveSortBy, type ScimListParams, type ScimListParamsInput, type ScimListResponse
+} from '../scim/list-params.js'
 import { projectResource, wantsAttribute, type ScimProjectionParams } from '../scim/projection.js'
 import { isPlainObject, type ScimResourceObject } from '../scim/resource.js'
 import { DEFAULT_USER_TYPE, PATCH_OP_SCHEMA, USER_RESOURCE } from '../scim/schema/registry.js'
@@ -94,18 +99,44 @@ export class UserService {
 
   /** GET /Users and POST /Users/.search (RFC 7644 §3.4.2, §3.4.3). */
   async list (scope: UserScope, input: ScimListParamsInput): Promise<ScimListResponse<ScimResourceObject>> {
+    assertOnePaginationMethod(input)
     const params = parseListParams(input, { defaultCount: this.config.defaultPageSize, maxCount: this.config.maxPageSize })
     const projection = { attributes: params.attributes, excludedAttributes: params.excludedAttributes }
     // Parsed and checked before the transaction: a bad filter or sortBy costs no database work.
     const filter = params.filter === undefined ? undefined : parseResolvedFilter(USER_RESOURCE, params.filter)
     const sortBy = params.sortBy === undefined ? undefined : resolveSortBy(USER_RESOURCE, params.sortBy)
+    if (params.cursor !== undefined) return await this.listByCursor(scope, params, filter, sortBy, projection)
     // One statement for page, total and groups (see userListQuery); a second only for an empty page.
     const page = await listUsers(this.db, scope.organizationId, {
-      filter, sortBy, sortOrder: params.sortOrder, offset: params.startIndex - 1, limit: params.count, withGroups: wantsGroups(projection)
+      filter, sortBy, sortOrder: params.sortOrder, offset: params.startIndex - 1, limit: params.count, withGroups: wantsGroups(projection), baseUrl: scope.baseUrl
     })
     const resources = page.users.map(user => toResult(user.record, user.groups, scope, projection).resource)
     return buildListResponse(resources, { totalResults: page.totalResults, startIndex: params.startIndex, itemsPerPage: resources.length })
   }
+  /** RFC 9865 cursor pagination (src/scim/cursor.ts): keyset pages in the default order, offset pages when sorted. */
+  private async listByCursor (
+    scope: UserScope, params: ScimListParams, filter: ScimFilter | undefined, sortBy: string | undefined, projection: ScimProjectionParams
+  ): Promise<ScimListResponse<ScimResourceObject>> {
+    const withGroups = wantsGroups(projection)
+    const page = await pageListByCursor<UserWithGroups>({
+      params, sortBy, resourceType: 'User', organizationId: scope.organizationId,
+      fetchKeyset: async fetch => {
+        const answer = await listUsersByKeyset(this.db, scope.organizationId, { filter, baseUrl: scope.baseUrl, withGroups, fetch })
+        return { totalResults: answer.totalResults, rows: answer.users }
+      },
+      fetchOffset: async (offset, limit) => {
+        const answer = await listUsers(this.db, scope.organizationId, {
+          filter, sortBy, sortOrder: params.sortOrder, offset, limit, withGroups, baseUrl: scope.baseUrl
+        })
+        return { totalResults: answer.totalResults, rows: answer.users }
+      }
+    })
+    const resources = page.records.map(user => toResult(user.record, user.groups, scope, projection).resource)
+    return buildListResponse(resources, {
+      totalResults: page.totalResults, itemsPerPage: resources.length, nextCursor: page.nextCursor, previousCursor: page.previousCursor
+    })
+  }
+
 
   async delete (scope: UserScope, id: string, ifMatch: IfMatch): Promise<void> {
     await this.db.transaction().execute(async trx => {

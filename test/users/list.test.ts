@@ -152,7 +152,8 @@ t.test('GET /Users and POST /Users/.search', async t => {
       'emails pr', 'emails.type eq "home"', 'emails[type eq "work" and value co "work"]', 'emails[type eq "home"] or nickName pr',
       'name.familyName sw "h"', 'name pr', `${ENTERPRISE_URN}:department eq "navy"`, `${ENTERPRISE_URN}:employeeNumber pr`,
       'meta.created gt "2000-01-01T00:00:00Z"', 'meta.resourceType eq "User"', `groups[value eq "${group.id}"]`, 'groups pr',
-      `id eq "${ids[2] as string}"`, 'not (userName sw "a" or active eq false)'
+      `id eq "${ids[2] as string}"`, 'not (userName sw "a" or active eq false)',
+      `meta.location eq "http://localhost:80/scim/v2/Users/${ids[1] as string}"`, 'groups.display eq "engineers"'
     ]
     for (const filter of filters) {
       const resolved = parseResolvedFilter(USER_RESOURCE, filter)
