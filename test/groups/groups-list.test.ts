@@ -20,7 +20,7 @@ t.test('listing and filtering groups', async t => {
   const scim = scimClient(app, auth)
   const org = await organizationId(db)
 
-  t.test('Okta connection test on an empty tenant: 200, totalResults 0, Resources []', async t => {
+  await t.test('Okta connection test on an empty tenant: 200, totalResults 0, Resources []', async t => {
     const res = await scim('GET', '/Groups?startIndex=1&count=100')
     t.equal(res.status, 200)
     t.same(res.body, { schemas: [LIST_RESPONSE], totalResults: 0, itemsPerPage: 0, startIndex: 1, Resources: [] })
