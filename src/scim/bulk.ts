@@ -159,15 +159,20 @@ export function parseBulkRequest (body: unknown, limits: ScimBulkLimits): ScimBu
   return { failOnErrors, operations: parsed }
 }
 
-function collectReferences (value: unknown, into: Set<string>): void {
+/**
+ * A reference is a whole string value (`"value": "bulkId:q"`), or a quoted value inside a
+ * PATCH `path` filter (`members[value eq "bulkId:q"]`). Other text that happens to contain
+ * `bulkId:` (a displayName, say) is data, not a reference.
+ */
+function collectReferences (value: unknown, into: Set<string>, inPath = false): void {
   if (typeof value === 'string') {
     const whole = bulkIdReferenceOf(value)
     if (whole !== undefined) into.add(whole)
-    for (const match of value.matchAll(QUOTED_REFERENCE)) into.add(match[1] as string)
+    if (inPath) for (const match of value.matchAll(QUOTED_REFERENCE)) into.add(match[1] as string)
   } else if (Array.isArray(value)) {
     for (const item of value) collectReferences(item, into)
   } else if (isObject(value)) {
-    for (const item of Object.values(value)) collectReferences(item, into)
+    for (const [key, item] of Object.entries(value)) collectReferences(item, into, key.toLowerCase() === 'path')
   }
 }
 
@@ -180,14 +185,14 @@ export function findBulkIdReferences (op: Pick<ScimBulkOperation, 'id' | 'data'>
 }
 
 /**
- * Replaces references with resource ids: whole strings (`"bulkId:q"` → `"<id>"`) and quoted
- * references inside strings (PATCH value filters). `resolve` answers undefined for a bulkId
- * it cannot resolve; the caller has checked there is none, so such text is left as it is.
+ * Replaces references (as collectReferences finds them) with resource ids. `resolve` answers
+ * undefined for a bulkId it cannot resolve; the caller has checked there is none.
  */
-export function substituteBulkIds (value: unknown, resolve: (bulkId: string) => string | undefined): unknown {
+export function substituteBulkIds (value: unknown, resolve: (bulkId: string) => string | undefined, inPath = false): unknown {
   if (typeof value === 'string') {
     const whole = bulkIdReferenceOf(value)
     if (whole !== undefined) return resolve(whole) ?? value
+    if (!inPath) return value
     return value.replace(QUOTED_REFERENCE, (text, bulkId: string) => {
       const id = resolve(bulkId)
       return id === undefined ? text : `"${id}"`
@@ -195,7 +200,7 @@ export function substituteBulkIds (value: unknown, resolve: (bulkId: string) => 
   }
   if (Array.isArray(value)) return value.map(item => substituteBulkIds(item, resolve))
   if (isObject(value)) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substituteBulkIds(item, resolve)]))
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substituteBulkIds(item, resolve, key.toLowerCase() === 'path')]))
   }
   return value
 }

@@ -84,13 +84,14 @@ t.test('references are found in the path and anywhere in data', async t => {
   }]).operations
   t.same([...findBulkIdReferences(patch as ScimBulkOperation)].sort(), ['g1', 'u1', 'u2', 'u3'])
   // Text that merely mentions bulkId is not a reference.
-  t.same([...findBulkIdReferences({ id: undefined, data: { displayName: 'about bulkId: things', title: 'bulkId:' } })], [])
+  t.same([...findBulkIdReferences({ id: undefined, data: { displayName: 'about bulkId: things', title: 'bulkId:', nickName: 'say "bulkId:u1"' } })], [])
 })
 
 t.test('substitution replaces references and nothing else', async t => {
   const ids: Record<string, string> = { u1: 'id-1', u3: 'id-3' }
   const data = {
     displayName: 'bulkId:u1 is not a whole reference',
+    nickName: 'quoted "bulkId:u1" outside a path',
     members: [{ value: 'bulkId:u1', display: 'x' }, { value: 'bulkId:unknown' }],
     Operations: [{ op: 'remove', path: 'members[value eq "bulkId:u3"]' }],
     n: 1,
@@ -99,6 +100,7 @@ t.test('substitution replaces references and nothing else', async t => {
   }
   t.same(substituteBulkIds(data, b => ids[b]), {
     displayName: 'bulkId:u1 is not a whole reference',
+    nickName: 'quoted "bulkId:u1" outside a path',
     members: [{ value: 'id-1', display: 'x' }, { value: 'bulkId:unknown' }],
     Operations: [{ op: 'remove', path: 'members[value eq "id-3"]' }],
     n: 1,
