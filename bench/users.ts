@@ -2,7 +2,8 @@
  * /Users benchmark (issue 4): a real Postgres database `scim_bench_users` with 100 000 users,
  * the app listening on a free port, and N keep-alive workers per scenario for a fixed time.
  * Next to it, in the same run, a baseline: a bare Fastify route doing one primary-key SELECT
- * through the same pool, i.e. the floor that HTTP + pg impose before any SCIM work.
+ * through the same pool, i.e. the floor that HTTP + pg impose before any SCIM work; and the
+ * same route with the bearer-token check every SCIM request pays.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:users
  *
@@ -191,6 +192,12 @@ async function main (): Promise<void> {
     const baseline = Fastify({ logger: false })
     baseline.get<{ Params: { id: string } }>('/baseline/:id', async request =>
       await handle.db.selectFrom('users').select(['id', 'user_name']).where('id', '=', request.params.id).executeTakeFirst())
+    // The same plus the token check every SCIM request pays (auth plugin), to separate it out.
+    baseline.get<{ Params: { id: string } }>('/baseline-auth/:id', async (request, reply) => {
+      const organization = await services.tokens.authenticate(String(request.headers.authorization).slice(7))
+      if (organization === undefined) return reply.code(401).send()
+      return await handle.db.selectFrom('users').select(['id', 'user_name']).where('id', '=', request.params.id).executeTakeFirst()
+    })
     await baseline.listen({ host: '127.0.0.1', port: 0 })
     const port = (app.server.address() as AddressInfo).port
     const basePort = (baseline.server.address() as AddressInfo).port
@@ -204,6 +211,7 @@ async function main (): Promise<void> {
     t0 = performance.now()
     const stats: Stats[] = []
     stats.push(await runScenario('baseline: bare Fastify, one PK SELECT', basePort, {}, () => ({ method: 'GET', path: `/baseline/${pickId()}`, expect: 200 })))
+    stats.push(await runScenario('baseline + bearer token check', basePort, headers, () => ({ method: 'GET', path: `/baseline-auth/${pickId()}`, expect: 200 })))
     stats.push(await runScenario('GET /Users/{id}', port, headers, () => ({ method: 'GET', path: `/scim/v2/Users/${pickId()}`, expect: 200 })))
     stats.push(await runScenario('GET /Users?filter=userName eq', port, headers, () => ({ method: 'GET', path: `/scim/v2/Users?filter=userName+eq+%22USER${pickN()}%40bench.example%22`, expect: 200 })))
     stats.push(await runScenario('GET /Users?filter=emails[type eq "work"].value eq', port, headers, () => ({ method: 'GET', path: `/scim/v2/Users?filter=${encodeURIComponent(`emails[type eq "work"].value eq "mail${pickN()}@work.bench.example"`)}`, expect: 200 })))
