@@ -66,14 +66,14 @@ export function jsonGet (json: Expression<unknown>, key: string): RawBuilder<unk
 }
 
 /**
- * Elements of a stored multi-valued attribute, as `listElements` sees them: an array's
- * elements, a lone object as one element, nothing for absent/null.
+ * Elements of a stored multi-valued attribute, as evaluate.ts `collectValues` sees them: an
+ * array's elements except JSON nulls, a lone object as one element, nothing for absent/null.
  */
 export function jsonElements (json: Expression<unknown>, prefilter?: ScimSqlElements['valueEqualsPrefilter']): ScimSqlElements {
   const elem = sql.ref('scim_e.elem')
   const element: ScimSqlElement = { whole: { kind: 'json', expr: elem }, sub: name => ({ kind: 'json', expr: jsonGet(elem, name) }) }
   return {
-    any: predicate => sql<SqlBool>`exists (select 1 from jsonb_array_elements(case jsonb_typeof(${json}) when 'array' then ${json} when 'object' then jsonb_build_array(${json}) else '[]'::jsonb end) as scim_e(elem) where ${predicate(element)})`,
+    any: predicate => sql<SqlBool>`exists (select 1 from jsonb_array_elements(case jsonb_typeof(${json}) when 'array' then ${json} when 'object' then jsonb_build_array(${json}) else '[]'::jsonb end) as scim_e(elem) where scim_e.elem <> 'null'::jsonb and ${predicate(element)})`,
     ...(prefilter === undefined ? {} : { valueEqualsPrefilter: prefilter })
   }
 }
@@ -120,6 +120,8 @@ const ORDER_SQL = { gt: sql`>`, ge: sql`>=`, lt: sql`<`, le: sql`<=` } as const
  * `lower(user_name) = lower($1)`, the expression of users__organization_id_user_name__key.
  */
 export function compareText (expr: Expression<unknown>, caseExact: boolean, op: ScimCompareOperator, expected: string): Expression<SqlBool> {
+  const nul = expected.indexOf('\u0000')
+  if (nul >= 0) return compareWithNul(expr, caseExact, op, expected.slice(0, nul))
   const fold = (e: Expression<unknown>): Expression<unknown> => caseExact ? e : sql`lower(${e})`
   const actual = fold(expr)
   switch (op) {
@@ -130,6 +132,19 @@ export function compareText (expr: Expression<unknown>, caseExact: boolean, op: 
     case 'gt': case 'ge': case 'lt': case 'le':
       return sql<SqlBool>`(${actual} collate "C" ${ORDER_SQL[op]} ${fold(sql`${expected}::text`)} collate "C")`
     case 'ne': throw new Error('ne is compiled as not eq')
+  }
+}
+
+/**
+ * Postgres text cannot hold U+0000 (a parameter containing it fails the query), so no stored
+ * value contains one: equality and substring tests are false, and for a stored `a`,
+ * `a > p + "\0" + rest` ⇔ `a > p`, `a < p + "\0" + rest` ⇔ `a <= p`.
+ */
+function compareWithNul (expr: Expression<unknown>, caseExact: boolean, op: ScimCompareOperator, prefix: string): Expression<SqlBool> {
+  switch (op) {
+    case 'gt': case 'ge': return compareText(expr, caseExact, 'gt', prefix)
+    case 'lt': case 'le': return compareText(expr, caseExact, 'le', prefix)
+    default: return FALSE
   }
 }
 

@@ -133,7 +133,7 @@ function compareField (
   if (field.kind === 'value') return compileCompare(field.value, leaf, op, value)
   const sub = field.subAttribute as string
   const exists = field.elements.any(element => compileCompare(element.sub(sub), leaf, op, value))
-  const equals = op === 'eq' && sub === 'value' && typeof value === 'string' ? value : undefined
+  const equals = op === 'eq' && sub === 'value' && typeof value === 'string' && !value.includes('\u0000') ? value : undefined
   return withPrefilter(field.elements, equals, exists)
 }
 
@@ -148,7 +148,9 @@ function withPrefilter (elements: ScimSqlElements, equals: string | undefined, e
  */
 function valueEquals (filter: ScimFilter): string | undefined {
   if (filter.kind === 'and') return valueEquals(filter.left) ?? valueEquals(filter.right)
-  if (filter.kind === 'compare' && filter.op === 'eq' && filter.path.attribute === 'value' && typeof filter.value === 'string') {
+  // U+0000 cannot be a text parameter; such a comparison is false anyway (filter-sql.fields.ts).
+  if (filter.kind === 'compare' && filter.op === 'eq' && filter.path.attribute === 'value' && typeof filter.value === 'string' &&
+    !filter.value.includes('\u0000')) {
     return filter.value
   }
   return undefined

@@ -48,7 +48,7 @@ const USER_FILTERS = [
   'emails.value ne "shared@example.com"', 'emails co "@"', 'emails.value pr', 'not (emails.type pr)',
   'emails[type eq "work"].value eq "shared@example.com"', 'emails[type eq "home"].value eq "Shared@Example.com"',
   'emails[type eq "work" and value co "example"]', 'emails[type eq "home" or primary eq true]', 'emails[not (type pr)]',
-  'emails[value pr and not (type eq "work")]', 'emails.display pr', 'emails[display eq "home mail"]',
+  'emails[value pr and not (type eq "work")]', 'emails.display pr', 'emails[display eq "home mail"]', 'emails[not (value pr)]', 'emails[not (type eq "work")]',
   'phoneNumbers[type eq "mobile" and primary eq true]', 'phoneNumbers.value sw "+44"', 'phoneNumbers.value ew "00"',
   'addresses.locality eq "SPRINGFIELD"', 'addresses[type eq "home" and country eq "US"]', 'addresses.country pr', 'addresses[locality eq "springfield" and primary eq true]',
   'roles.value eq "admin"', 'roles[primary eq false]', 'roles.type eq "external"', 'entitlements pr', 'ims.type eq "xmpp"',
@@ -63,6 +63,9 @@ const USER_FILTERS = [
   '(displayName pr or nickName pr) and not (emails.value co "mail")', 'password pr',
   `meta.location eq "${BASE_URL}/Users/${uid(3)}"`, `meta.location sw "${BASE_URL.toUpperCase()}"`, 'meta.location ew "0003"',
   `groups.$ref eq "${BASE_URL}/Groups/${gid(1)}"`, `groups[$ref ew "${gid(2).toUpperCase()}" and display pr]`, 'groups.$ref co "/Users/"',
+  // U+0000 cannot reach Postgres as text; the compiler answers without sending it.
+  'userName eq "bob\\u0000"', 'userName gt "user\\u0000"', 'userName le "User.22\\u0000x"', 'userName ge "b\\u0000"', 'userName lt "c_\\u0000"',
+  'emails.value eq "x\\u0000"', 'emails[type eq "work"].value eq "a\\u0000"', 'nickName co "\\u0000"', 'emails.value ne "\\u0000"',
   'preferredLanguage eq "EN-us"', 'locale sw "en_"', 'timezone pr', 'profileUrl co "example.com"', 'userType eq "administrator" and groups pr'
 ]
 

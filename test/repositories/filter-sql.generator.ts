@@ -45,7 +45,7 @@ function leafFilter (path: GenPath): fc.Arbitrary<string> {
         fc.constantFrom(...pool),
         fc.constantFrom(...pool).map(s => s.toUpperCase()),
         fc.tuple(fc.constantFrom(...pool), fc.nat(12), fc.nat(6)).map(([s, from, len]) => s.slice(from, from + len)),
-        fc.string({ maxLength: 3, unit: fc.constantFrom('a', 'E', '%', '_', '\\', '.', '@', '-', '0') })
+        fc.string({ maxLength: 3, unit: fc.constantFrom('a', 'E', '%', '_', '\\', '.', '@', '-', '0', '\u0000') })
       )
       // RFC 7644 §3.4.2.2: binary values support only equality.
       const ops = path.leaf.type === 'binary' ? (['eq', 'ne'] as const) : STRING_OPS
