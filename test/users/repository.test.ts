@@ -1,0 +1,103 @@
+import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely'
+import { sql } from 'kysely'
+import t from 'tap'
+import { loadConfig } from '../../src/config.js'
+import { lockUserById, updateUser } from '../../src/repositories/user.repository.js'
+import { toUserWrite } from '../../src/repositories/user.mapper.js'
+import { createServices } from '../../src/services/services.js'
+import { createTestDatabase, usingEmbedded } from '../helpers/database.js'
+
+/**
+ * Counts executed statements (round trips). transformResult runs once per executed query;
+ * transformQuery would also see subqueries built from the same instance.
+ */
+class QueryRecorder implements KyselyPlugin {
+  readonly queries: string[] = []
+  transformQuery (args: PluginTransformQueryArgs): RootOperationNode {
+    return args.node
+  }
+
+  async transformResult (args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    this.queries.push(`${args.result.rows.length} rows`)
+    return args.result
+  }
+}
+
+t.test('users repository and service on a real database', async t => {
+  const handle = await createTestDatabase(t)
+  const recorder = new QueryRecorder()
+  const db = handle.db.withPlugin(recorder)
+  const services = createServices(db, loadConfig({}))
+  const { organization } = await services.tokens.create('acme')
+  const scope = { organizationId: organization.id, baseUrl: 'https://scim.example/scim/v2' }
+  const ids: string[] = []
+  for (let i = 0; i < 5; i++) ids.push((await services.users.create(scope, { userName: `u${i}@example.com` })).id)
+  const group = await db.insertInto('groups').values({ organization_id: organization.id, display_name: 'G', attributes: '{}' }).returning('id').executeTakeFirstOrThrow()
+  for (const id of ids) await db.insertInto('group_members').values({ organization_id: organization.id, group_id: group.id, user_id: id }).execute()
+
+  t.test('a page of users with their groups and the total is one statement, not one per user', async t => {
+    recorder.queries.length = 0
+    const page = await services.users.list(scope, { count: '5' })
+    t.equal(page.totalResults, 5)
+    t.equal(page.Resources.length, 5)
+    for (const resource of page.Resources) t.match(resource, { groups: [{ value: group.id, display: 'G', $ref: `https://scim.example/scim/v2/Groups/${group.id}`, type: 'direct' }] })
+    t.same(recorder.queries, ['5 rows'])
+  })
+
+  t.test('GET by id is one statement; an empty page costs one more (the total)', async t => {
+    recorder.queries.length = 0
+    await services.users.get(scope, ids[0] as string)
+    t.equal(recorder.queries.length, 1)
+    recorder.queries.length = 0
+    const empty = await services.users.list(scope, { startIndex: '50' })
+    t.equal(empty.totalResults, 5)
+    t.equal(recorder.queries.length, 2)
+  })
+
+  t.test('the page is cut before groups are computed (derived table), ordered again outside', async t => {
+    const compiled = await import('../../src/repositories/user.repository.js')
+      .then(m => m.userListQuery(db, organization.id, { sortOrder: 'ascending', offset: 2, limit: 2, withGroups: true }).compile())
+    t.match(compiled.sql, /from \(select .* limit \$\d+ offset \$\d+\) as "page"/)
+    t.match(compiled.sql, /group_members\.user_id = "page"\."id"/)
+    t.match(compiled.sql, /order by "page"\."sort_key" asc, "page"\."id" asc$/)
+  })
+
+  t.test('updateUser bumps the version and keeps the password hash unless given', async t => {
+    const before = await db.selectFrom('users').select(['version', 'password_hash']).where('id', '=', ids[1] as string).executeTakeFirstOrThrow()
+    const record = await updateUser(db, organization.id, ids[1] as string, toUserWrite({ userName: 'u1@example.com', userType: 'customer', active: false }), undefined)
+    t.equal(record.version, before.version + 1)
+    t.equal(record.active, false)
+    const after = await db.selectFrom('users').select('password_hash').where('id', '=', ids[1] as string).executeTakeFirstOrThrow()
+    t.equal(after.password_hash, before.password_hash)
+  })
+
+  t.test('lockUserById is scoped by organization', async t => {
+    const other = await services.tokens.create('globex')
+    t.equal(await lockUserById(db, other.organization.id, ids[0] as string), undefined)
+    t.equal((await lockUserById(db, organization.id, ids[0] as string))?.id, ids[0])
+  })
+
+  t.test('lockUserById holds the row: a second writer waits and then sees the first one\'s version', { skip: usingEmbedded() && 'PGlite has one connection' }, async t => {
+    const id = ids[2] as string
+    let releaseFirst: () => void = () => {}
+    const firstHolds = new Promise<void>(resolve => { releaseFirst = resolve })
+    let firstLocked: () => void = () => {}
+    const locked = new Promise<void>(resolve => { firstLocked = resolve })
+    const first = db.transaction().execute(async trx => {
+      const row = await lockUserById(trx, organization.id, id)
+      firstLocked()
+      await firstHolds
+      return await updateUser(trx, organization.id, id, toUserWrite({ ...row?.attributes, title: 'first' }), undefined)
+    })
+    await locked
+    const second = db.transaction().execute(async trx => (await lockUserById(trx, organization.id, id))?.version)
+    // Wait until Postgres reports the second transaction blocked on the row lock.
+    for (let waiting = 0; waiting === 0;) {
+      const row = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(handle.db)
+      waiting = row.rows[0]?.n ?? 0
+    }
+    releaseFirst()
+    const written = await first
+    t.equal(await second, written.version, 'the waiting writer read the committed version, not the one it started with')
+  })
+})
