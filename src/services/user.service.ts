@@ -1,7 +1,9 @@
 /**
- * Users use cases. Each method is one transaction: writes lock the row (`lockUserById`),
- * check If-Match against its version, apply, validate, write and bump the version before
- * anything commits, so concurrent requests cannot interleave between check and write.
+ * Users use cases. Each request is one transaction: PUT/PATCH/DELETE lock the row
+ * (`lockUserById`), check If-Match against its version, apply, validate, write and bump the
+ * version before anything commits, so concurrent requests cannot interleave between check and
+ * write. POST, GET and a list page are single statements (atomic on their own, one snapshot;
+ * an empty list page adds a count), which saves the BEGIN/COMMIT round trips.
  *
  * Client quirks decided here (CLIENTS.md "Users"):
  * - PUT is a full replace, but Okta PUTs our own GET body back: `id`, `meta`, `groups` are
@@ -64,8 +66,8 @@ export class UserService {
     const password = takePassword(resource)
     if (resource.active === undefined) resource.active = true
     const passwordHash = password === undefined ? null : await hashPassword(password)
-    const record = await this.db.transaction().execute(trx =>
-      insertUser(trx, scope.organizationId, toUserWrite(resource), passwordHash))
+    // One INSERT is its own transaction; the unique index decides duplicates (409 via constraint-errors).
+    const record = await insertUser(this.db, scope.organizationId, toUserWrite(resource), passwordHash)
     return toResult(record, [], scope, projection)
   }
 
@@ -102,7 +104,7 @@ export class UserService {
     assertOnePaginationMethod(input)
     const params = parseListParams(input, { defaultCount: this.config.defaultPageSize, maxCount: this.config.maxPageSize })
     const projection = { attributes: params.attributes, excludedAttributes: params.excludedAttributes }
-    // Parsed and checked before the transaction: a bad filter or sortBy costs no database work.
+    // Parsed and checked first: a bad filter or sortBy costs no database work.
     const filter = params.filter === undefined ? undefined : parseResolvedFilter(USER_RESOURCE, params.filter)
     const sortBy = params.sortBy === undefined ? undefined : resolveSortBy(USER_RESOURCE, params.sortBy)
     if (params.cursor !== undefined) return await this.listByCursor(scope, params, filter, sortBy, projection)
