@@ -1,5 +1,6 @@
 /** POST /Bulk through HTTP, with Users: envelope, limits, every method, version as If-Match, failOnErrors. */
 import { sql } from 'kysely'
+import { Readable } from 'node:stream'
 import t from 'tap'
 import { build } from '../helpers/app.js'
 
@@ -113,6 +114,13 @@ t.test('POST /Bulk with Users', async t => {
     t.equal(large.statusCode, 413)
     t.match(large.json(), { schemas: [ERROR_URN], status: '413', scimType: 'tooLarge', detail: /maxPayloadSize \(4096 bytes\)/ })
     t.equal(await userCount(), before, 'nothing was created')
+    // Without Content-Length (chunked), the route's bodyLimit answers the same.
+    const chunked = await app.inject({
+      method: 'POST', url: '/scim/v2/Bulk', headers,
+      payload: Readable.from([JSON.stringify({ schemas: [BULK_REQUEST], Operations: [newUser('chunked')], pad: 'x'.repeat(5000) })])
+    })
+    t.equal(chunked.statusCode, 413)
+    t.match(chunked.json(), { status: '413', scimType: 'tooLarge', detail: /maxPayloadSize \(4096 bytes\)/ })
     const five = await bulk(Array.from({ length: 5 }, (_, i) => newUser(`five${i}`)))
     t.equal(five.statusCode, 200, 'exactly maxOperations is fine')
   })
