@@ -76,6 +76,17 @@ t.test('/Users PUT, PATCH, ETags, userType rule, groups', async t => {
     t.equal(stored.attributes.userName, 'renamed@example.com')
   })
 
+  t.test('renaming onto another user\'s userName (any case) is 409 uniqueness, and nothing changes', async t => {
+    await create({ userName: 'taken@example.com' })
+    const user = await create({ userName: 'free@example.com' })
+    const patched = await patch(user.id, [{ op: 'replace', path: 'userName', value: 'TAKEN@example.com' }])
+    t.equal(patched.statusCode, 409)
+    t.match(patched.json(), { scimType: 'uniqueness' })
+    const replaced = await put(user.id, { userName: 'Taken@Example.com' })
+    t.equal(replaced.statusCode, 409)
+    t.match((await get(user.id)).json(), { userName: 'free@example.com', meta: { version: 'W/"1"' } })
+  })
+
   t.test('deactivation (Entra "False", Okta path-less) keeps memberships; reactivation finds them', async t => {
     const user = await create({ userName: 'deact@example.com' })
     const groupId = await addGroup('Deactivation group', [user.id])
