@@ -3,7 +3,7 @@
  * organization id second: every query is scoped by organization, so another tenant's groups
  * simply do not exist. Members are in membership.repository.ts.
  */
-import { sql, type ExpressionBuilder, type Kysely, type SelectQueryBuilder } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { ScimKeysetFetch, ScimKeysetKey } from '../scim/cursor.js'
 import type { ScimFilter } from '../scim/filter/ast.js'
@@ -16,6 +16,8 @@ type Executor = Kysely<Database>
 export interface GroupListQuery {
   /** A resolved filter (`parseResolvedFilter(GROUP_RESOURCE, text)`), compiled to SQL here. */
   readonly filter: ScimFilter | undefined
+  /** The request's SCIM base URL, so `meta.location` and `members.$ref` can be filtered on. */
+  readonly baseUrl: string
   /** A canonical sortBy path (`resolveSortBy`); undefined: creation order. */
   readonly sortBy: string | undefined
   readonly descending: boolean
@@ -23,18 +25,16 @@ export interface GroupListQuery {
   readonly limit: number
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type GroupSelect = SelectQueryBuilder<Database, 'groups', any>
-
-function whereListed (query: GroupSelect, organizationId: string, filter: ScimFilter | undefined): GroupSelect {
-  const scoped = query.where('groups.organization_id', '=', organizationId)
-  return filter === undefined ? scoped : scoped.where((eb: ExpressionBuilder<Database, 'groups'>) => compileGroupFilter(eb, filter))
+function selectGroups (db: Executor, organizationId: string, filter: ScimFilter | undefined, baseUrl: string) {
+  const query = db.selectFrom('groups').where('groups.organization_id', '=', organizationId)
+  return filter === undefined ? query : query.where(eb => compileGroupFilter(eb, filter, { baseUrl }))
 }
 
 /** The true totalResults of a listing (RFC 7644 §3.4.2): an index-only count when unfiltered. */
-export async function countGroups (db: Executor, organizationId: string, filter: ScimFilter | undefined): Promise<number> {
-  const row = await whereListed(db.selectFrom('groups').select(sql<number>`count(*)::int`.as('count')), organizationId, filter)
-    .executeTakeFirstOrThrow() as { count: number }
+export async function countGroups (db: Executor, organizationId: string, filter: ScimFilter | undefined, baseUrl: string): Promise<number> {
+  const row = await selectGroups(db, organizationId, filter, baseUrl)
+    .select(sql<number>`count(*)::int`.as('count'))
+    .executeTakeFirstOrThrow()
   return row.count
 }
 
@@ -44,17 +44,15 @@ export async function countGroups (db: Executor, organizationId: string, filter:
  * index when unsorted. Never touches group_members unless the filter names members.
  */
 export async function listGroups (db: Executor, organizationId: string, query: GroupListQuery): Promise<GroupRecord[]> {
-  let select = whereListed(db.selectFrom('groups').select(GROUP_COLUMNS), organizationId, query.filter)
   const direction = query.descending ? 'desc' : 'asc'
+  let select = selectGroups(db, organizationId, query.filter, query.baseUrl).select(GROUP_COLUMNS)
   // Postgres puts NULLs last ascending and first descending, as RFC 7644 §3.4.2.3 asks.
   if (query.sortBy !== undefined) select = select.orderBy(groupSortExpression(query.sortBy), direction)
   const rows = await select.orderBy('groups.created_at').orderBy('groups.id')
     .offset(query.offset).limit(query.limit)
-    .execute() as GroupRecordRow[]
+    .execute()
   return rows.map(toGroupRecord)
 }
-
-type GroupRecordRow = Parameters<typeof toGroupRecord>[0]
 
 export async function insertGroup (db: Executor, organizationId: string, write: GroupWrite): Promise<GroupRecord> {
   const row = await db.insertInto('groups')
@@ -113,13 +111,13 @@ export async function deleteGroupById (db: Executor, organizationId: string, id:
  * every group page by page).
  */
 export async function listGroupsByKeyset (
-  db: Executor, organizationId: string, filter: ScimFilter | undefined, fetch: ScimKeysetFetch
+  db: Executor, organizationId: string, filter: ScimFilter | undefined, baseUrl: string, fetch: ScimKeysetFetch
 ): Promise<Array<{ record: GroupRecord, key: ScimKeysetKey }>> {
-  let select = whereListed(db.selectFrom('groups').select(GROUP_COLUMNS).select(keysetCreatedAt('groups').as('cursor_created_at')), organizationId, filter)
+  let select = selectGroups(db, organizationId, filter, baseUrl).select(GROUP_COLUMNS).select(keysetCreatedAt('groups').as('cursor_created_at'))
   const condition = keysetCondition('groups', fetch)
   if (condition !== undefined) select = select.where(condition)
   const direction = keysetDirection(fetch)
   const rows = await select.orderBy('groups.created_at', direction).orderBy('groups.id', direction).limit(fetch.limit)
-    .execute() as Array<GroupRecordRow & { cursor_created_at: string }>
+    .execute()
   return rows.map(row => ({ record: toGroupRecord(row), key: { createdAt: row.cursor_created_at, id: row.id } }))
 }

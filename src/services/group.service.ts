@@ -150,16 +150,16 @@ export class GroupService {
     const filter = params.filter === undefined ? undefined : parseResolvedFilter(GROUP_RESOURCE, params.filter)
     const sortBy = params.sortBy === undefined ? undefined : resolveSortBy(GROUP_RESOURCE, params.sortBy)
     return await this.db.transaction().setIsolationLevel('repeatable read').execute(async trx => {
-      const totalResults = await countGroups(trx, scope.organizationId, filter)
+      const totalResults = await countGroups(trx, scope.organizationId, filter, scope.baseUrl)
       // RFC 9865 cursor pagination when a `cursor` parameter is present (see src/scim/cursor.ts).
       const cursor = params.cursor === undefined ? undefined : await pageListByCursor({
         params, sortBy, resourceType: 'Group', organizationId: scope.organizationId,
-        fetchKeyset: async fetch => ({ totalResults, rows: await listGroupsByKeyset(trx, scope.organizationId, filter, fetch) }),
+        fetchKeyset: async fetch => ({ totalResults, rows: await listGroupsByKeyset(trx, scope.organizationId, filter, scope.baseUrl, fetch) }),
         fetchOffset: async (offset, limit) => ({
           totalResults,
           rows: offset >= totalResults || limit === 0
             ? []
-            : await listGroups(trx, scope.organizationId, { filter, sortBy, descending: params.sortOrder === 'descending', offset, limit })
+            : await listGroups(trx, scope.organizationId, { filter, baseUrl: scope.baseUrl, sortBy, descending: params.sortOrder === 'descending', offset, limit })
         })
       })
       const records = cursor !== undefined
@@ -167,7 +167,7 @@ export class GroupService {
         : params.count === 0 || params.startIndex > totalResults
           ? []
           : await listGroups(trx, scope.organizationId, {
-            filter, sortBy, descending: params.sortOrder === 'descending', offset: params.startIndex - 1, limit: params.count
+            filter, baseUrl: scope.baseUrl, sortBy, descending: params.sortOrder === 'descending', offset: params.startIndex - 1, limit: params.count
           })
       const resources: ScimResourceObject[] = []
       for (const record of records) resources.push((await this.build(trx, record, scope.baseUrl, projection)).resource)
