@@ -145,7 +145,9 @@ async function explainFilters (db: Db, pool: pg.Pool, organizationId: string): P
     'externalId eq "ext-54321"',
     'emails[type eq "work"].value eq "mail54321@work.bench.example"',
     'emails.value eq "MAIL54321@work.bench.example"',
-    'displayName sw "Bench User 5432"'
+    'displayName eq "bench user 54321"',
+    'displayName sw "Bench User 5432"',
+    'userName sw "USER5432"'
   ]
   const plans: string[] = []
   for (const text of filters) {
