@@ -10,7 +10,7 @@ import type { ScimFilter } from '../scim/filter/ast.js'
 import { compileUserFilter, userSortExpression } from './filter-sql.js'
 import { keysetCondition, keysetCreatedAt, keysetDirection } from './keyset.js'
 import {
-  USER_COLUMNS, toUserRecord, toUserWithGroups, type UserGroupJson, type UserGroupRecord, type UserRecord, type UserWithGroups, type UserWrite
+  USER_COLUMNS, toUserRecord, toUserWithGroups, type UserGroupJson, type UserRecord, type UserWithGroups, type UserWrite
 } from './user.mapper.js'
 
 type Executor = Kysely<Database>
@@ -21,13 +21,6 @@ export async function insertUser (db: Executor, organizationId: string, write: U
     .returning(USER_COLUMNS)
     .executeTakeFirstOrThrow()
   return toUserRecord(row)
-}
-
-export async function findUserById (db: Executor, organizationId: string, id: string): Promise<UserRecord | undefined> {
-  const row = await db.selectFrom('users').select(USER_COLUMNS)
-    .where('users.organization_id', '=', organizationId).where('users.id', '=', id)
-    .executeTakeFirst()
-  return row && toUserRecord(row)
 }
 
 /**
@@ -42,22 +35,27 @@ export async function lockUserById (db: Executor, organizationId: string, id: st
   return row && toUserRecord(row)
 }
 
-/** Writes a new state and bumps the version. `passwordHash` undefined keeps the stored hash. */
+/**
+ * Writes a new state and bumps the version. `passwordHash` undefined keeps the stored hash.
+ * With `withGroups`, RETURNING carries the user's groups too (no extra round trip).
+ */
 export async function updateUser (
-  db: Executor, organizationId: string, id: string, write: UserWrite, passwordHash: string | undefined
-): Promise<UserRecord> {
+  db: Executor, organizationId: string, id: string, write: UserWrite,
+  options: { passwordHash?: string, withGroups?: boolean } = {}
+): Promise<UserWithGroups> {
   const row = await db.updateTable('users')
     .set({
       ...write,
-      ...(passwordHash !== undefined ? { password_hash: passwordHash } : {}),
+      ...(options.passwordHash !== undefined ? { password_hash: options.passwordHash } : {}),
       version: sql<number>`version + 1`,
       // clock_timestamp, not now(): two writes in one transaction still get distinct times.
       last_modified: sql<Date>`clock_timestamp()`
     })
     .where('organization_id', '=', organizationId).where('id', '=', id)
     .returning(USER_COLUMNS)
+    .$if(options.withGroups === true, query => query.returning(() => groupsOfUser(db, 'users').as('groups')))
     .executeTakeFirstOrThrow()
-  return toUserRecord(row)
+  return toUserWithGroups(row)
 }
 
 /** Memberships go with the user (ON DELETE CASCADE of group_members__user_id__fkey). */
@@ -74,21 +72,6 @@ export async function countUserMemberships (db: Executor, organizationId: string
     .where('organization_id', '=', organizationId).where('user_id', '=', userId)
     .executeTakeFirstOrThrow()
   return row.count
-}
-
-/** The direct groups of a page of users, in one query (never one per user). */
-export async function listGroupsOfUsers (db: Executor, organizationId: string, userIds: readonly string[]): Promise<UserGroupRecord[]> {
-  if (userIds.length === 0) return []
-  const rows = await db.selectFrom('group_members')
-    .innerJoin('groups', join => join
-      .onRef('groups.id', '=', 'group_members.group_id')
-      .onRef('groups.organization_id', '=', 'group_members.organization_id'))
-    .select(['group_members.user_id', 'groups.id', 'groups.display_name'])
-    .where('group_members.organization_id', '=', organizationId)
-    .where('group_members.user_id', 'in', [...userIds])
-    .orderBy('groups.display_name').orderBy('groups.id')
-    .execute()
-  return rows.map(row => ({ userId: row.user_id, groupId: row.id, displayName: row.display_name }))
 }
 
 export interface UserListQuery {

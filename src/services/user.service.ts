@@ -20,7 +20,7 @@ import type { Config } from '../config.js'
 import type { Db } from '../db/database.js'
 import { isConstraintViolation } from '../db/constraint-errors.js'
 import {
-  countUserMemberships, deleteUserById, findUserWithGroups, insertUser, listGroupsOfUsers, listUsers, listUsersByKeyset, lockUserById,
+  countUserMemberships, deleteUserById, findUserWithGroups, insertUser, listUsers, listUsersByKeyset, lockUserById,
   updateUser
 } from '../repositories/user.repository.js'
 import { toUserWrite, type UserGroupRecord, type UserRecord, type UserWithGroups } from '../repositories/user.mapper.js'
@@ -157,10 +157,9 @@ export class UserService {
       const { resource, password } = compute(current)
       await checkUserTypeChange(trx, scope, current, String(resource.userType))
       const passwordHash = password === undefined ? undefined : await hashPassword(password)
-      const record = await updateUser(trx, scope.organizationId, id, toUserWrite(resource), passwordHash)
+      const updated = await updateUser(trx, scope.organizationId, id, toUserWrite(resource), { passwordHash, withGroups: wantsGroups(projection) })
         .catch((error: unknown) => { throw isConstraintViolation(error, MEMBER_FKEY) ? userTypeRefused(current, resource.userType, undefined) : error })
-      const groups = wantsGroups(projection) ? await listGroupsOfUsers(trx, scope.organizationId, [id]) : []
-      return toResult(record, groups, scope, projection)
+      return toResult(updated.record, updated.groups, scope, projection)
     })
   }
 

@@ -64,7 +64,8 @@ t.test('users repository and service on a real database', async t => {
 
   t.test('updateUser bumps the version and keeps the password hash unless given', async t => {
     const before = await db.selectFrom('users').select(['version', 'password_hash']).where('id', '=', ids[1] as string).executeTakeFirstOrThrow()
-    const record = await updateUser(db, organization.id, ids[1] as string, toUserWrite({ userName: 'u1@example.com', userType: 'customer', active: false }), undefined)
+    const { record, groups } = await updateUser(db, organization.id, ids[1] as string, toUserWrite({ userName: 'u1@example.com', userType: 'customer', active: false }), { withGroups: true })
+    t.same(groups.map(g => g.groupId), [group.id], 'groups come back with the update')
     t.equal(record.version, before.version + 1)
     t.equal(record.active, false)
     const after = await db.selectFrom('users').select('password_hash').where('id', '=', ids[1] as string).executeTakeFirstOrThrow()
@@ -87,7 +88,7 @@ t.test('users repository and service on a real database', async t => {
       const row = await lockUserById(trx, organization.id, id)
       firstLocked()
       await firstHolds
-      return await updateUser(trx, organization.id, id, toUserWrite({ ...row?.attributes, title: 'first' }), undefined)
+      return (await updateUser(trx, organization.id, id, toUserWrite({ ...row?.attributes, title: 'first' }))).record
     })
     await locked
     const second = db.transaction().execute(async trx => (await lockUserById(trx, organization.id, id))?.version)
