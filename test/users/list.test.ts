@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net'
+import { connect } from 'node:net'
 import t from 'tap'
 import { evaluateFilter } from '../../src/scim/filter/evaluate.js'
 import { parseResolvedFilter } from '../../src/scim/filter/resolve.js'
@@ -74,6 +76,24 @@ t.test('GET /Users and POST /Users/.search', async t => {
       t.equal(body.totalResults, 1, query)
       t.equal(body.Resources[0]?.id, ids[0], query)
     }
+  })
+
+  t.test('raw quotes and a trailing & survive a real HTTP parser (not only inject)', async t => {
+    await app.listen({ host: '127.0.0.1', port: 0 })
+    const { port } = app.server.address() as AddressInfo
+    const response = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(`GET /scim/v2/Users?filter=userName+eq+"FORD_PURDY@example.com"& HTTP/1.1\r\nHost: scim.test\r\nAuthorization: ${auth.authorization}\r\nConnection: close\r\n\r\n`)
+      })
+      let text = ''
+      socket.on('data', chunk => { text += chunk.toString('utf8') })
+      socket.on('end', () => resolve(text))
+      socket.on('error', reject)
+    })
+    t.match(response, /^HTTP\/1\.1 200 /)
+    const body = JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4))
+    t.equal(body.totalResults, 1)
+    t.equal(body.Resources[0].id, ids[0])
   })
 
   t.test('Entra lookups: externalId (caseExact), emails[type eq "work"].value; groups[value eq]', async t => {
