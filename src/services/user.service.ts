@@ -35,6 +35,7 @@ import {
 import { projectResource, wantsAttribute, type ScimProjectionParams } from '../scim/projection.js'
 import { isPlainObject, type ScimResourceObject } from '../scim/resource.js'
 import { DEFAULT_USER_TYPE, PATCH_OP_SCHEMA, USER_RESOURCE } from '../scim/schema/registry.js'
+import { USER_TYPE_VALUES } from '../scim/schema/user.schema.js'
 import { validateResource } from '../scim/validate.js'
 
 /** Who is asking and how to spell URLs back to them. */
@@ -63,6 +64,7 @@ export class UserService {
 
   async create (scope: UserScope, body: unknown, projection: ScimProjectionParams = {}): Promise<UserResult> {
     const resource = validateResource(USER_RESOURCE, body, { mode: 'create' })
+    canonicaliseUserType(resource)
     const password = takePassword(resource)
     if (resource.active === undefined) resource.active = true
     const passwordHash = password === undefined ? null : await hashPassword(password)
@@ -155,6 +157,7 @@ export class UserService {
     return await this.db.transaction().execute(async trx => {
       const current = await this.lock(trx, scope, id, ifMatch)
       const { resource, password } = compute(current)
+      canonicaliseUserType(resource)
       await checkUserTypeChange(trx, scope, current, String(resource.userType))
       const passwordHash = password === undefined ? undefined : await hashPassword(password)
       const updated = await updateUser(trx, scope.organizationId, id, toUserWrite(resource), { passwordHash, withGroups: wantsGroups(projection) })
@@ -201,6 +204,18 @@ function hasKey (body: unknown, name: string): boolean {
   if (!isPlainObject(body)) return false
   const lower = name.toLowerCase()
   return Object.entries(body).some(([key, value]) => key.toLowerCase() === lower && value !== null && value !== undefined)
+}
+
+/**
+ * userType is caseExact=false (RFC 7643 §2.3.1 default): "Customer" is the customer type.
+ * Stored in its canonical spelling, because membership (group_members.user_type = 'customer')
+ * compares exactly.
+ */
+function canonicaliseUserType (resource: ScimResourceObject): void {
+  const type = resource.userType
+  if (typeof type !== 'string') return
+  const canonical = USER_TYPE_VALUES.find(value => value.toLowerCase() === type.toLowerCase())
+  if (canonical !== undefined) resource.userType = canonical
 }
 
 /** Removes the cleartext password from a canonical resource and returns it. */

@@ -186,6 +186,16 @@ t.test('/Users PUT, PATCH, ETags, userType rule, groups', async t => {
     t.equal((await patch(plain.id, [{ op: 'replace', path: 'userType', value: 'collaborator' }])).json().userType, 'collaborator')
   })
 
+  t.test('userType is case-insensitive: "Customer" is stored as customer and may join groups; "ADMINISTRATOR" counts as a change', async t => {
+    const user = await create({ userName: 'casetype@example.com', userType: 'Customer' })
+    t.equal(user.userType, 'customer')
+    await addGroup('Case group', [user.id])
+    const res = await patch(user.id, [{ op: 'replace', path: 'userType', value: 'ADMINISTRATOR' }])
+    t.equal(res.statusCode, 400)
+    t.match(res.json(), { detail: /member of 1 group\b/ })
+    t.equal((await patch(user.id, [{ op: 'replace', path: 'userType', value: 'CUSTOMER' }])).json().userType, 'customer')
+  })
+
   t.test('the foreign key refuses the change even when the service check is bypassed (race backstop)', async t => {
     const user = await create({ userName: 'fk@example.com' })
     await addGroup('FK group', [user.id])
