@@ -84,3 +84,25 @@ export async function listMembersPage (db: Executor, groupId: string, afterUserI
   const rows = await query.orderBy('group_members.user_id').limit(limit).execute()
   return rows.map(toGroupMemberRecord)
 }
+
+/**
+ * The first `limitPerGroup` members (by user id) of each of several groups in ONE statement: a
+ * LATERAL primary-key read per group, so a listing page of groups costs one query instead of
+ * one per group. A group that fills its quota continues with listMembersPage.
+ */
+export async function listFirstMembersOfGroups (
+  db: Executor, groupIds: readonly string[], limitPerGroup: number
+): Promise<Map<string, GroupMemberRecord[]>> {
+  const byGroup = new Map<string, GroupMemberRecord[]>(groupIds.map(id => [id, []]))
+  if (groupIds.length === 0) return byGroup
+  const result = await sql<{ group_id: string, user_id: string, display_name: string | null, user_name: string }>`
+    select g.id as group_id, m.user_id, u.display_name, u.user_name
+    from unnest(${[...groupIds]}::uuid[]) with ordinality as g(id, n)
+    cross join lateral (
+      select gm.user_id from group_members gm where gm.group_id = g.id order by gm.user_id limit ${limitPerGroup}
+    ) as m
+    join users u on u.id = m.user_id
+    order by g.n, m.user_id`.execute(db)
+  for (const row of result.rows) byGroup.get(row.group_id)?.push(toGroupMemberRecord(row))
+  return byGroup
+}

@@ -27,13 +27,13 @@ import type { Config } from '../config.js'
 import type { Db } from '../db/database.js'
 import { isConstraintViolation } from '../db/constraint-errors.js'
 import {
-  memberShapeOf, toGroupWrite, toScimGroup, toScimGroupResponse, toScimMember, type GroupRecord, type ScimMemberShape
+  memberShapeOf, toGroupWrite, toScimGroup, toScimGroupResponse, toScimMember, type GroupMemberRecord, type GroupRecord, type ScimMemberShape
 } from '../repositories/group.mapper.js'
 import {
   countGroups, deleteGroupById, findGroupById, insertGroup, listGroups, listGroupsByKeyset, lockGroupById, updateGroup
 } from '../repositories/group.repository.js'
 import {
-  addMembers, findNonCustomerIds, listMembersPage, removeAllMembers, removeMembers, replaceMembers
+  addMembers, findNonCustomerIds, listFirstMembersOfGroups, listMembersPage, removeAllMembers, removeMembers, replaceMembers
 } from '../repositories/membership.repository.js'
 import { assertOnePaginationMethod, pageListByCursor } from '../scim/cursor.js'
 import { ScimError } from '../scim/errors.js'
@@ -77,6 +77,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const MEMBER_FKEY = 'group_members__user_id__fkey'
 /** Members read per keyset query when building a response. */
 const MEMBER_PAGE_SIZE = 10_000
+/** Members per group read for a whole listing page in one query; bigger groups continue by keyset. */
+const LIST_FIRST_MEMBERS = 1_000
 
 export class GroupService {
   constructor (protected readonly db: Db, protected readonly config: Config) {}
@@ -169,8 +171,7 @@ export class GroupService {
           : await listGroups(trx, scope.organizationId, {
             filter, baseUrl: scope.baseUrl, sortBy, descending: params.sortOrder === 'descending', offset: params.startIndex - 1, limit: params.count
           })
-      const resources: ScimResourceObject[] = []
-      for (const record of records) resources.push((await this.build(trx, record, scope.baseUrl, projection)).resource)
+      const resources = (await this.buildPage(trx, records, scope.baseUrl, projection)).map(result => result.resource)
       return buildListResponse(resources, cursor !== undefined
         ? { totalResults, itemsPerPage: resources.length, nextCursor: cursor.nextCursor, previousCursor: cursor.previousCursor }
         : { totalResults, startIndex: params.startIndex, itemsPerPage: resources.length })
@@ -190,19 +191,37 @@ export class GroupService {
    */
   private async build (executor: Db, record: GroupRecord, baseUrl: string, projection: ScimProjectionParams): Promise<GroupResult> {
     const shape = memberShapeOf(projection)
-    const members = shape === undefined ? undefined : await this.readMembers(executor, record.id, baseUrl, shape)
-    const resource = toScimGroupResponse(record, baseUrl, projection, members?.entries)
-    return { id: record.id, version: record.version, resource, membersTruncated: members?.truncated ?? false }
+    const members = shape === undefined ? undefined : await this.readMembers(executor, record.id, baseUrl, shape, undefined)
+    return toResult(record, baseUrl, projection, members)
   }
 
-  private async readMembers (executor: Db, groupId: string, baseUrl: string, shape: ScimMemberShape): Promise<{ entries: unknown[], truncated: boolean }> {
+  /** The responses for a listing page: the first members of every group in one query. */
+  private async buildPage (executor: Db, records: readonly GroupRecord[], baseUrl: string, projection: ScimProjectionParams): Promise<GroupResult[]> {
+    const shape = memberShapeOf(projection)
+    if (shape === undefined) return records.map(record => toResult(record, baseUrl, projection, undefined))
+    const limit = Math.min(LIST_FIRST_MEMBERS, this.config.maxInlineMembers + 1)
+    const first = await listFirstMembersOfGroups(executor, records.map(record => record.id), limit)
+    const results: GroupResult[] = []
+    for (const record of records) {
+      const members = await this.readMembers(executor, record.id, baseUrl, shape, { page: first.get(record.id) ?? [], limit })
+      results.push(toResult(record, baseUrl, projection, members))
+    }
+    return results
+  }
+
+  /** Members up to the ceiling, starting from an already read first page if there is one. */
+  private async readMembers (
+    executor: Db, groupId: string, baseUrl: string, shape: ScimMemberShape, first: { page: GroupMemberRecord[], limit: number } | undefined
+  ): Promise<InlineMembers> {
     const max = this.config.maxInlineMembers
     const entries: unknown[] = []
     let after: string | undefined
+    let next = first
     while (entries.length <= max) {
       // One more than the ceiling tells a cut list from one that fits exactly.
-      const limit = Math.min(MEMBER_PAGE_SIZE, max + 1 - entries.length)
-      const page = await listMembersPage(executor, groupId, after, limit)
+      const limit = next?.limit ?? Math.min(MEMBER_PAGE_SIZE, max + 1 - entries.length)
+      const page = next?.page ?? await listMembersPage(executor, groupId, after, limit)
+      next = undefined
       for (const member of page) entries.push(toScimMember(member, baseUrl, shape))
       if (page.length < limit) return { entries, truncated: false }
       after = page[page.length - 1]?.userId
@@ -225,6 +244,13 @@ export class GroupService {
       throw membersRefused(await findNonCustomerIds(this.db, scope.organizationId, candidates), true)
     }
   }
+}
+
+interface InlineMembers { readonly entries: unknown[], readonly truncated: boolean }
+
+function toResult (record: GroupRecord, baseUrl: string, projection: ScimProjectionParams, members: InlineMembers | undefined): GroupResult {
+  const resource = toScimGroupResponse(record, baseUrl, projection, members?.entries)
+  return { id: record.id, version: record.version, resource, membersTruncated: members?.truncated ?? false }
 }
 
 async function lock (trx: Db, scope: GroupScope, id: string, ifMatch: IfMatch): Promise<GroupRecord> {

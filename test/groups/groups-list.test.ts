@@ -89,6 +89,18 @@ t.test('listing and filtering groups', async t => {
     t.same(full.body.Resources[0].members.map((m: { value: string }) => m.value).sort(), [u1, u2].sort())
   })
 
+  t.test('a listed group with more members than one batch is listed whole', async t => {
+    const many = await insertUsers(db, org, 1205)
+    const big = await scim('POST', '/Groups', { displayName: 'Zz many members', members: many.map(value => ({ value })) })
+    t.equal(big.status, 201)
+    t.equal(big.body.members.length, 1205)
+    const res = await scim('GET', '/Groups?filter=displayName sw "Zz" or displayName eq "Support"&sortBy=displayName')
+    t.same(displayNames(res), ['Support', 'Zz many members'])
+    t.same(res.body.Resources[0].members.map((m: { value: string }) => m.value), [u2])
+    t.same(res.body.Resources[1].members.map((m: { value: string }) => m.value), [...many].sort())
+    t.equal((await scim('DELETE', `/Groups/${big.body.id}`)).status, 204)
+  })
+
   t.test('POST /Groups/.search is the same search with the parameters in the body', async t => {
     const res = await scim('POST', '/Groups/.search', {
       schemas: [SEARCH_REQUEST], filter: 'displayName sw "S"', sortBy: 'displayName', startIndex: 2, count: 2, excludedAttributes: ['members']
