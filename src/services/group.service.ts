@@ -71,6 +71,8 @@ export interface GroupPatchResult {
   readonly version: number
   /** Only when the request asked for attributes (CLIENTS.md: otherwise 204, no body). */
   readonly result: GroupResult | undefined
+  /** Ids the request removed that were not members: a success, but worth a log line (CLIENTS.md). */
+  readonly nonMembersRemoved: number
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -128,7 +130,7 @@ export class GroupService {
       const next = validateResource(GROUP_RESOURCE, patched.resource, { mode: 'replace' })
       added = addedIds(patched.members)
       await checkMembers(trx, scope, added)
-      const membersChanged = await applyMemberChanges(trx, scope, id, patched.members)
+      const { changed: membersChanged, nonMembersRemoved } = await applyMemberChanges(trx, scope, id, patched.members)
       const write = toGroupWrite(next)
       const attributesChanged = write.display_name !== current.displayName || write.external_id !== current.externalId ||
         write.attributes !== JSON.stringify(current.attributes)
@@ -136,7 +138,7 @@ export class GroupService {
         ? await updateGroup(trx, scope.organizationId, id, attributesChanged ? write : undefined)
         : current
       const result = projection === undefined ? undefined : await this.build(trx, record, scope.baseUrl, projection)
-      return { id, version: record.version, result }
+      return { id, version: record.version, result, nonMembersRemoved }
     })
   }
 
@@ -277,17 +279,23 @@ function membersRefused (ids: readonly string[], concurrent: boolean): ScimError
     : `Only existing customer users of this organization can be group members${why}; not: ${shown}${more}. Nothing was changed.`)
 }
 
-/** One statement per change, in request order; true when any row changed. */
-async function applyMemberChanges (trx: Db, scope: GroupScope, groupId: string, changes: readonly ScimMemberChange[]): Promise<boolean> {
+/** One statement per change, in request order: whether any row changed, and how many removals found no member. */
+async function applyMemberChanges (
+  trx: Db, scope: GroupScope, groupId: string, changes: readonly ScimMemberChange[]
+): Promise<{ changed: boolean, nonMembersRemoved: number }> {
   let changed = 0
+  let nonMembersRemoved = 0
   for (const change of changes) {
     switch (change.kind) {
       case 'add':
         changed += await addMembers(trx, scope.organizationId, groupId, change.ids)
         break
-      case 'remove':
-        changed += await removeMembers(trx, groupId, change.ids.filter(id => UUID.test(id)))
+      case 'remove': {
+        const removed = await removeMembers(trx, groupId, change.ids.filter(id => UUID.test(id)))
+        changed += removed
+        nonMembersRemoved += change.ids.length - removed
         break
+      }
       case 'removeAll':
         changed += await removeAllMembers(trx, groupId)
         break
@@ -296,7 +304,7 @@ async function applyMemberChanges (trx: Db, scope: GroupScope, groupId: string, 
         break
     }
   }
-  return changed > 0
+  return { changed: changed > 0, nonMembersRemoved }
 }
 
 /** Every id the changes add (add and replace), once each, in order. */

@@ -7,7 +7,7 @@ import { build } from '../helpers/app.js'
 import { insertUsers, memberIds, organizationId, patchBody, scimClient, sorted } from './group-helpers.js'
 
 t.test('membership PATCH forms', async t => {
-  const { app, db, auth } = await build(t)
+  const { app, db, auth, logs } = await build(t)
   const scim = scimClient(app, auth)
   const org = await organizationId(db)
   const [a, b, c, d, e] = await insertUsers(db, org, 5) as [string, string, string, string, string]
@@ -50,6 +50,8 @@ t.test('membership PATCH forms', async t => {
     t.equal((await patch(id, { op: 'Remove', path: 'members', value: [{ value: e }, { value: 'not-an-id' }] })).status, 204)
     t.equal((await patch(id, { op: 'remove', path: 'members[value eq "not-an-id"]' })).status, 204)
     t.same(await memberIds(db, id), [a])
+    const logged = logs.filter(line => line.msg === 'PATCH removed ids that were not members' && line.groupId === id).map(line => line.nonMembersRemoved)
+    t.same(logged, [2, 1], 'each no-op removal is logged with its count')
   })
 
   t.test('remove members without a value empties the group', async t => {

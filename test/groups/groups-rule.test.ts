@@ -4,6 +4,7 @@
  * request 400 invalidValue naming exactly the offending ids, and nothing is applied.
  */
 import t, { type Test } from 'tap'
+import { sql } from 'kysely'
 import { build } from '../helpers/app.js'
 import { insertUsers, memberIds, organizationId, patchBody, scimClient, sorted } from './group-helpers.js'
 
@@ -94,4 +95,25 @@ t.test('only customers of the organization can be members', async t => {
     t.equal(res.status, 400)
     t.same(await memberIds(db, id), [c3])
   })
+})
+
+t.test('a member who stops being a customer between the check and the insert: 400, never 500', async t => {
+  const { app, db, auth } = await build(t)
+  const scim = scimClient(app, auth)
+  const [ann, bob] = await insertUsers(db, await organizationId(db), 2) as [string, string]
+  const id = (await scim('POST', '/Groups', { displayName: 'Backstop', members: [{ value: ann }] })).body.id as string
+  // Deterministic stand-in for the race: the user is demoted after our check passed, right
+  // before the row is written, so only the foreign key of migration 0002 can refuse it.
+  await sql`create function demote_on_join () returns trigger language plpgsql as $$
+    begin update users set user_type = 'administrator' where id = new.user_id; return new; end $$`.execute(db)
+  await sql`create trigger demote_on_join before insert on group_members for each row execute function demote_on_join()`.execute(db)
+  const res = await scim('PATCH', `/Groups/${id}`, patchBody({ op: 'replace', path: 'displayName', value: 'Renamed' }, { op: 'add', path: 'members', value: [{ value: bob }] }))
+  t.equal(res.status, 400)
+  t.equal(res.body.scimType, 'invalidValue')
+  t.match(res.body.detail, /customer/)
+  const group = await scim('GET', `/Groups/${id}`)
+  t.equal(group.body.displayName, 'Backstop', 'nothing of the request was applied')
+  t.same(group.body.members.map((m: { value: string }) => m.value), [ann])
+  const posted = await scim('POST', '/Groups', { displayName: 'Backstop 2', members: [{ value: bob }] })
+  t.equal(posted.status, 400, 'POST too')
 })

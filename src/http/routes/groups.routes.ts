@@ -62,6 +62,8 @@ export function registerGroupRoutes (scope: FastifyInstance, context: ScimRouteC
     const projection = projectionFromQuery(request.query)
     const patched = await groups.patch(scopeOf(request), request.params.id, request.body, ifMatchOf(request),
       asksForAttributes(projection) ? projection : undefined)
+    // CLIENTS.md: removing a non-member succeeds; the log line helps when a sync drifts.
+    if (patched.nonMembersRemoved > 0) request.log.info({ groupId: patched.id, nonMembersRemoved: patched.nonMembersRemoved }, 'PATCH removed ids that were not members')
     if (patched.result !== undefined) return sendGroup(request, reply, patched.result)
     return reply.code(204).header('ETag', etagOf(patched.version)).send()
   })
