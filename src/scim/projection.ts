@@ -13,7 +13,15 @@
  * - Names that match nothing are ignored: the RFC is silent and clients send odd ones
  *   (legacy URNs, attributes of other resource types). Failing the request helps nobody.
  * - Keys that are not in the registry are dropped, so internal fields never leak.
+ * - A value filter in `attributes` (`emails[type eq "work"]`, sent by Microsoft's reference
+ *   collection) returns the attribute with only the matching elements. RFC 7644 does not
+ *   define filters there; this is the reading that gives the client what it asked for. In
+ *   `excludedAttributes` such a name is ignored.
  */
+import { ScimError } from './errors.js'
+import { evaluateElementFilter } from './filter/evaluate.js'
+import type { ScimFilter } from './filter/ast.js'
+import { parsePath } from './path.js'
 import { isPlainObject } from './resource.js'
 import type { ScimResourceObject } from './resource.js'
 import { COMMON_ATTRIBUTES } from './schema/common.js'
@@ -32,6 +40,8 @@ type ScimPick =
   | { readonly mode: 'only' | 'except', readonly subs: ReadonlySet<string> }
 
 type ScimNameSet = Map<string, 'all' | Set<string>>
+/** Element filters from `attributes=emails[type eq "work"]`, by top-level key. */
+type ScimElementFilters = Map<string, ScimFilter>
 
 const ALL: ScimPick = { mode: 'all' }
 
@@ -42,12 +52,31 @@ function schemaAttributes (resource: ScimResourceSchema, schema: string): readon
   return resource.extensions.find(e => e.id === schema)?.attributes ?? []
 }
 
+/** `attr[filter]` or `attr[filter].sub`: records the filter and returns the name without it. */
+function takeElementFilter (resource: ScimResourceSchema, name: string, filters: ScimElementFilters | undefined): string | undefined {
+  try {
+    const path = parsePath(resource, name)
+    if (path.attribute === undefined || path.filter === undefined) return undefined
+    if (filters !== undefined) filters.set(keyOf(path.schema, path.attribute), path.filter)
+    return path.subAttribute === undefined ? path.attribute : `${path.attribute}.${path.subAttribute}`
+  } catch (error) {
+    if (error instanceof ScimError) return undefined
+    throw error
+  }
+}
+
 /** Parses attribute names into top-level keys → whole attribute or a set of sub-attribute names. */
-function parseNames (resource: ScimResourceSchema, names: readonly string[] | undefined): ScimNameSet {
+function parseNames (resource: ScimResourceSchema, names: readonly string[] | undefined, filters?: ScimElementFilters): ScimNameSet {
   const set: ScimNameSet = new Map()
   for (const raw of names ?? []) {
-    const name = raw.trim()
+    let name = raw.trim()
     if (name === '') continue
+    if (name.includes('[')) {
+      if (filters === undefined) continue
+      const plain = takeElementFilter(resource, name, filters)
+      if (plain === undefined) continue
+      name = plain
+    }
     const { schema, rest } = splitUrnPrefix(resource, name)
     if (schema !== undefined && rest === '') {
       for (const a of schemaAttributes(resource, schema)) set.set(keyOf(schema, a.name), 'all')
@@ -67,13 +96,15 @@ function parseNames (resource: ScimResourceSchema, names: readonly string[] | un
 interface ScimSelection {
   readonly include: ScimNameSet | undefined
   readonly exclude: ScimNameSet
+  readonly filters: ScimElementFilters
 }
 
 function buildSelection (resource: ScimResourceSchema, params: ScimProjectionParams): ScimSelection {
   const hasAttributes = (params.attributes ?? []).some(a => a.trim() !== '')
+  const filters: ScimElementFilters = new Map()
   return hasAttributes
-    ? { include: parseNames(resource, params.attributes), exclude: new Map() }
-    : { include: undefined, exclude: parseNames(resource, params.excludedAttributes) }
+    ? { include: parseNames(resource, params.attributes, filters), exclude: new Map(), filters }
+    : { include: undefined, exclude: parseNames(resource, params.excludedAttributes), filters }
 }
 
 /** The pick for one top-level attribute, or undefined when it is not returned. */
@@ -108,12 +139,12 @@ function projectComplex (attribute: ScimAttributeDefinition, value: Record<strin
 }
 
 /** Projects one attribute value; undefined when nothing of it remains. */
-function projectValue (attribute: ScimAttributeDefinition, value: unknown, pick: ScimPick): unknown {
+function projectValue (attribute: ScimAttributeDefinition, value: unknown, pick: ScimPick, filter: ScimFilter | undefined): unknown {
   if (attribute.type !== 'complex') return value
   if (Array.isArray(value)) {
     // An empty list stays (a new group has `members: []`); a list emptied by projection goes.
     if (value.length === 0) return value
-    const items = value
+    const items = (filter === undefined ? value : value.filter(item => evaluateElementFilter(attribute, filter, item)))
       .map(item => isPlainObject(item) ? projectComplex(attribute, item, pick) : item)
       .filter(item => !isPlainObject(item) || Object.keys(item).length > 0)
     return items.length === 0 ? undefined : items
@@ -133,9 +164,10 @@ function projectAttributes (
   for (const attribute of attributes) {
     const value = source[attribute.name]
     if (value === undefined || value === null) continue
-    const pick = pickAttribute(attribute, keyOf(schema, attribute.name), selection)
+    const key = keyOf(schema, attribute.name)
+    const pick = pickAttribute(attribute, key, selection)
     if (pick === undefined) continue
-    const projected = projectValue(attribute, value, pick)
+    const projected = projectValue(attribute, value, pick, selection.filters.get(key))
     if (projected !== undefined) out[attribute.name] = projected
   }
   return out

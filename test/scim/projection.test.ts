@@ -113,3 +113,13 @@ t.test('wantsAttribute', async t => {
   t.equal(wantsAttribute(USER_RESOURCE, { attributes: [`${ENT}:department`] }, ENT), true)
   t.equal(wantsAttribute(USER_RESOURCE, { attributes: ['userName'] }, USER_SCHEMA), true, 'id is always returned')
 })
+
+t.test('a value filter in attributes returns only the matching elements', async t => {
+  const base = { schemas: storedUser.schemas, id: 'u1' }
+  t.same(projectUser({ attributes: ['emails[type eq "work"]'] }), { ...base, emails: [{ value: 'ada@x.test', type: 'work', primary: true }] })
+  t.same(projectUser({ attributes: ['emails[value eq "ADA@HOME.TEST"]'] }), { ...base, emails: [{ value: 'ada@home.test', type: 'home' }] })
+  t.same(projectUser({ attributes: ['emails[type eq "work"].value'] }), { ...base, emails: [{ value: 'ada@x.test' }] })
+  t.same(projectUser({ attributes: ['emails[type eq "other"]'] }), base, 'no element matches: the attribute is left out')
+  t.same(projectUser({ attributes: ['emails[type eq'] }), base, 'a malformed name is ignored like an unknown one')
+  t.same(projectUser({ excludedAttributes: ['emails[type eq "work"]'] }).emails, storedUser.emails, 'ignored in excludedAttributes')
+})
