@@ -46,7 +46,13 @@ export function extractToken (authorization: string | undefined): string | undef
   return token
 }
 
+/** How often one instance records a token's use (the repository also skips fresher rows). */
+const TOUCH_INTERVAL_MS = 60_000
+
 export class TokenService {
+  /** When this instance last recorded each token's use: most requests then need no write. */
+  private readonly touched = new Map<string, number>()
+
   constructor (private readonly db: Db) {}
 
   async authenticate (token: string): Promise<AuthenticatedOrganization | undefined> {
@@ -56,8 +62,16 @@ export class TokenService {
     // keeps the decision itself free of timing differences.
     if (record === undefined || !timingSafeEqual(Buffer.from(record.tokenHash, 'hex'), Buffer.from(hash, 'hex'))) return undefined
     if (record.revokedAt !== null) return undefined
-    await touchToken(this.db, record.id)
+    await this.recordUse(record.id)
     return { id: record.organizationId, name: record.organizationName, tokenId: record.id }
+  }
+
+  private async recordUse (tokenId: string): Promise<void> {
+    const now = Date.now()
+    const last = this.touched.get(tokenId)
+    if (last !== undefined && now - last < TOUCH_INTERVAL_MS) return
+    this.touched.set(tokenId, now)
+    await touchToken(this.db, tokenId)
   }
 
   async create (organizationName: string, label: string | null = null): Promise<CreatedToken> {

@@ -30,6 +30,7 @@ t.test('discovery endpoints', async t => {
       changePassword: { supported: false },
       sort: { supported: true },
       etag: { supported: true },
+      pagination: { cursor: true, index: true, defaultPaginationMethod: 'index', defaultPageSize: 100, maxPageSize: 500, cursorTimeout: Number },
       authenticationSchemes: [{ type: 'oauthbearertoken' }],
       meta: { resourceType: 'ServiceProviderConfig', location: 'http://scim.example.test/scim/v2/ServiceProviderConfig' }
     })

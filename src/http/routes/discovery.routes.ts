@@ -8,6 +8,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Config } from '../../config.js'
+import { CURSOR_TIMEOUT_SECONDS } from '../../scim/cursor.js'
 import { buildResourceTypes, buildSchemasDocuments, buildServiceProviderConfig } from '../../scim/discovery.js'
 import { ScimError } from '../../scim/errors.js'
 import { buildListResponse } from '../../scim/list-params.js'
@@ -39,7 +40,16 @@ export function serviceProviderFeatures (config: Config) {
     filter: { supported: true, maxResults: config.maxPageSize },
     changePassword: false,
     sort: true,
-    etag: true
+    etag: true,
+    // RFC 9865: both index (startIndex) and cursor paging work on /Users and /Groups.
+    pagination: {
+      cursor: true,
+      index: true,
+      defaultPaginationMethod: 'index' as const,
+      defaultPageSize: config.defaultPageSize,
+      maxPageSize: config.maxPageSize,
+      cursorTimeout: CURSOR_TIMEOUT_SECONDS
+    }
   }
 }
 
