@@ -43,8 +43,9 @@ import {
 } from '../scim/list-params.js'
 import { applyPatch, type ScimMemberChange } from '../scim/patch/apply-patch.js'
 import type { ScimProjectionParams } from '../scim/projection.js'
+import { readPatchOperations } from '../scim/patch/patch-request.js'
 import { isPlainObject, type ScimResourceObject } from '../scim/resource.js'
-import { GROUP_RESOURCE, PATCH_OP_SCHEMA } from '../scim/schema/registry.js'
+import { GROUP_RESOURCE } from '../scim/schema/registry.js'
 import { validateResource } from '../scim/validate.js'
 
 /** Who is asking and how to spell URLs back to them. */
@@ -330,14 +331,3 @@ function notFound (id: string): ScimError {
   return ScimError.notFound(`Group ${JSON.stringify(id)} not found.`)
 }
 
-function readPatchOperations (body: unknown): unknown[] {
-  if (!isPlainObject(body)) throw ScimError.invalidSyntax('The request body must be a PatchOp object.')
-  const schemas = body.schemas
-  // RFC 7644 §3.5.2: the PatchOp URN is required; a body that names other schemas only is not a PatchOp.
-  if (Array.isArray(schemas) && !schemas.some(s => typeof s === 'string' && s.toLowerCase() === PATCH_OP_SCHEMA.toLowerCase())) {
-    throw ScimError.invalidSyntax(`A PATCH body must have "schemas": ["${PATCH_OP_SCHEMA}"].`)
-  }
-  const operations = Object.entries(body).find(([key]) => key.toLowerCase() === 'operations')?.[1]
-  if (!Array.isArray(operations)) throw ScimError.invalidSyntax('A PATCH body needs an "Operations" array.')
-  return operations
-}

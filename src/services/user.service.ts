@@ -33,8 +33,9 @@ import {
   buildListResponse, parseListParams, resolveSortBy, type ScimListParams, type ScimListParamsInput, type ScimListResponse
 } from '../scim/list-params.js'
 import { projectResource, wantsAttribute, type ScimProjectionParams } from '../scim/projection.js'
+import { readPatchOperations } from '../scim/patch/patch-request.js'
 import { isPlainObject, type ScimResourceObject } from '../scim/resource.js'
-import { DEFAULT_USER_TYPE, PATCH_OP_SCHEMA, USER_RESOURCE } from '../scim/schema/registry.js'
+import { DEFAULT_USER_TYPE, USER_RESOURCE } from '../scim/schema/registry.js'
 import { USER_TYPE_VALUES } from '../scim/schema/user.schema.js'
 import { validateResource } from '../scim/validate.js'
 
@@ -234,17 +235,6 @@ export async function hashPassword (password: string): Promise<string> {
   return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${key.toString('base64')}`
 }
 
-function readPatchOperations (body: unknown): unknown[] {
-  if (!isPlainObject(body)) throw ScimError.invalidSyntax('The request body must be a PatchOp object.')
-  const schemas = body.schemas
-  // RFC 7644 §3.5.2: the PatchOp URN is required; a body that names other schemas only is not a PatchOp.
-  if (Array.isArray(schemas) && !schemas.some(s => typeof s === 'string' && s.toLowerCase() === PATCH_OP_SCHEMA.toLowerCase())) {
-    throw ScimError.invalidSyntax(`A PATCH body must have "schemas": ["${PATCH_OP_SCHEMA}"].`)
-  }
-  const operations = Object.entries(body).find(([key]) => key.toLowerCase() === 'operations')?.[1]
-  if (!Array.isArray(operations)) throw ScimError.invalidSyntax('A PATCH body needs an "Operations" array.')
-  return operations
-}
 
 export function toScimUser (record: UserRecord, groups: readonly UserGroupRecord[], baseUrl: string): ScimResourceObject {
   const location = `${baseUrl}/Users/${record.id}`

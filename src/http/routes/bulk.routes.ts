@@ -9,6 +9,7 @@ import { parseBulkRequest } from '../../scim/bulk.js'
 import { runBulkRequest } from '../../services/bulk.service.js'
 import { scimBaseUrl } from '../base-url.js'
 import { createInjectDispatcher } from '../bulk-dispatch.js'
+import { BULK_ROUTE_SCHEMA } from '../route-schemas.js'
 import type { ScimRouteContext } from './scim.routes.js'
 
 export function registerBulkRoutes (scope: FastifyInstance, { config }: ScimRouteContext): void {
@@ -23,7 +24,7 @@ export function registerBulkRoutes (scope: FastifyInstance, { config }: ScimRout
   }
 
   scope.post('/Bulk', {
-    schema: { hide: true },
+    schema: BULK_ROUTE_SCHEMA,
     bodyLimit: maxPayloadSize,
     onRequest: checkDeclaredLength,
     errorHandler: (error) => {

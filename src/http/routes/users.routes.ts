@@ -5,9 +5,12 @@ import { scimBaseUrl } from '../base-url.js'
 import { etagOf, matchesIfNoneMatch, parseIfMatch } from '../etag.js'
 import { organizationOf } from '../plugins/auth.js'
 import { listInputFromQuery, listInputFromSearchBody, projectionFromQuery } from './list-query.js'
+import { resourceRouteSchemas } from '../route-schemas.js'
 import type { ScimRouteContext } from './scim.routes.js'
 
 interface IdParams { id: string }
+
+const schemas = resourceRouteSchemas('Users', 'User', 200)
 
 export function registerUserRoutes (scope: FastifyInstance, context: ScimRouteContext): void {
   const { services, config } = context
@@ -23,22 +26,22 @@ export function registerUserRoutes (scope: FastifyInstance, context: ScimRouteCo
     return reply.code(status).send(result.resource)
   }
 
-  scope.get('/Users', { schema: { hide: true } }, async request => {
+  scope.get('/Users', { schema: schemas.list }, async request => {
     return await users.list(scopeOf(request), listInputFromQuery(request.query))
   })
 
   // RFC 7644 §3.4.3: a search with the parameters in the body (filters too long for a URL).
-  scope.post('/Users/.search', { schema: { hide: true } }, async (request, reply) => {
+  scope.post('/Users/.search', { schema: schemas.search }, async (request, reply) => {
     return reply.code(200).send(await users.list(scopeOf(request), listInputFromSearchBody(request.body)))
   })
 
-  scope.post('/Users', { schema: { hide: true } }, async (request, reply) => {
+  scope.post('/Users', { schema: schemas.create }, async (request, reply) => {
     const result = await users.create(scopeOf(request), request.body, projectionFromQuery(request.query))
     reply.header('Location', `${scimBaseUrl(request, config)}/Users/${result.id}`)
     return sendUser(reply, result, 201)
   })
 
-  scope.get<{ Params: IdParams }>('/Users/:id', { schema: { hide: true } }, async (request, reply) => {
+  scope.get<{ Params: IdParams }>('/Users/:id', { schema: schemas.get }, async (request, reply) => {
     const result = await users.get(scopeOf(request), request.params.id, projectionFromQuery(request.query))
     // RFC 7644 §3.14 / RFC 7232 §3.2: the client's copy is current.
     if (matchesIfNoneMatch(request.headers['if-none-match'], result.version)) {
@@ -47,18 +50,18 @@ export function registerUserRoutes (scope: FastifyInstance, context: ScimRouteCo
     return sendUser(reply, result)
   })
 
-  scope.put<{ Params: IdParams }>('/Users/:id', { schema: { hide: true } }, async (request, reply) => {
+  scope.put<{ Params: IdParams }>('/Users/:id', { schema: schemas.replace }, async (request, reply) => {
     const result = await users.replace(scopeOf(request), request.params.id, request.body, ifMatchOf(request), projectionFromQuery(request.query))
     return sendUser(reply, result)
   })
 
   // Entra documents 200 with the resource for a user PATCH (CLIENTS.md "Users"); Okta accepts it.
-  scope.patch<{ Params: IdParams }>('/Users/:id', { schema: { hide: true } }, async (request, reply) => {
+  scope.patch<{ Params: IdParams }>('/Users/:id', { schema: schemas.patch }, async (request, reply) => {
     const result = await users.patch(scopeOf(request), request.params.id, request.body, ifMatchOf(request), projectionFromQuery(request.query))
     return sendUser(reply, result)
   })
 
-  scope.delete<{ Params: IdParams }>('/Users/:id', { schema: { hide: true } }, async (request, reply) => {
+  scope.delete<{ Params: IdParams }>('/Users/:id', { schema: schemas.delete }, async (request, reply) => {
     await users.delete(scopeOf(request), request.params.id, ifMatchOf(request))
     return reply.code(204).send()
   })
