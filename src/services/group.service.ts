@@ -35,12 +35,12 @@ import {
 import {
   addMembers, findNonCustomerIds, listFirstMembersOfGroups, listMembersPage, removeAllMembers, removeMembers, replaceMembers
 } from '../repositories/membership.repository.js'
-import { assertOnePaginationMethod, pageListByCursor } from '../scim/cursor.js'
+import { pageListByCursor } from '../scim/cursor.js'
 import { ScimError } from '../scim/errors.js'
-import { parseResolvedFilter } from '../scim/filter/resolve.js'
 import {
-  buildListResponse, parseListParams, resolveSortBy, type ScimListParamsInput, type ScimListResponse
+  buildListResponse, type ScimListParamsInput, type ScimListResponse
 } from '../scim/list-params.js'
+import { prepareListQuery } from '../scim/list-query.js'
 import { applyPatch, type ScimMemberChange } from '../scim/patch/apply-patch.js'
 import type { ScimProjectionParams } from '../scim/projection.js'
 import { readPatchOperations } from '../scim/patch/patch-request.js'
@@ -149,11 +149,7 @@ export class GroupService {
    * (PingFederate, Entra) group_members is never read.
    */
   async list (scope: GroupScope, input: ScimListParamsInput): Promise<ScimListResponse<ScimResourceObject>> {
-    assertOnePaginationMethod(input)
-    const params = parseListParams(input, { defaultCount: this.config.defaultPageSize, maxCount: this.config.maxPageSize })
-    const projection = { attributes: params.attributes, excludedAttributes: params.excludedAttributes }
-    const filter = params.filter === undefined ? undefined : parseResolvedFilter(GROUP_RESOURCE, params.filter)
-    const sortBy = params.sortBy === undefined ? undefined : resolveSortBy(GROUP_RESOURCE, params.sortBy)
+    const { params, projection, filter, sortBy } = prepareListQuery(GROUP_RESOURCE, input, { defaultCount: this.config.defaultPageSize, maxCount: this.config.maxPageSize })
     return await this.db.transaction().setIsolationLevel('repeatable read').execute(async trx => {
       const totalResults = await countGroups(trx, scope.organizationId, filter, scope.baseUrl)
       // RFC 9865 cursor pagination when a `cursor` parameter is present (see src/scim/cursor.ts).

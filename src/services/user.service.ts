@@ -24,14 +24,14 @@ import {
   updateUser
 } from '../repositories/user.repository.js'
 import { toUserWrite, type UserGroupRecord, type UserRecord, type UserWithGroups } from '../repositories/user.mapper.js'
-import { assertOnePaginationMethod, pageListByCursor } from '../scim/cursor.js'
+import { pageListByCursor } from '../scim/cursor.js'
 import { ScimError } from '../scim/errors.js'
 import type { ScimFilter } from '../scim/filter/ast.js'
 import { applyPatch } from '../scim/patch/apply-patch.js'
-import { parseResolvedFilter } from '../scim/filter/resolve.js'
 import {
-  buildListResponse, parseListParams, resolveSortBy, type ScimListParams, type ScimListParamsInput, type ScimListResponse
+  buildListResponse, type ScimListParams, type ScimListParamsInput, type ScimListResponse
 } from '../scim/list-params.js'
+import { prepareListQuery } from '../scim/list-query.js'
 import { projectResource, wantsAttribute, type ScimProjectionParams } from '../scim/projection.js'
 import { readPatchOperations } from '../scim/patch/patch-request.js'
 import { isPlainObject, type ScimResourceObject } from '../scim/resource.js'
@@ -104,12 +104,7 @@ export class UserService {
 
   /** GET /Users and POST /Users/.search (RFC 7644 §3.4.2, §3.4.3). */
   async list (scope: UserScope, input: ScimListParamsInput): Promise<ScimListResponse<ScimResourceObject>> {
-    assertOnePaginationMethod(input)
-    const params = parseListParams(input, { defaultCount: this.config.defaultPageSize, maxCount: this.config.maxPageSize })
-    const projection = { attributes: params.attributes, excludedAttributes: params.excludedAttributes }
-    // Parsed and checked first: a bad filter or sortBy costs no database work.
-    const filter = params.filter === undefined ? undefined : parseResolvedFilter(USER_RESOURCE, params.filter)
-    const sortBy = params.sortBy === undefined ? undefined : resolveSortBy(USER_RESOURCE, params.sortBy)
+    const { params, projection, filter, sortBy } = prepareListQuery(USER_RESOURCE, input, { defaultCount: this.config.defaultPageSize, maxCount: this.config.maxPageSize })
     if (params.cursor !== undefined) return await this.listByCursor(scope, params, filter, sortBy, projection)
     // One statement for page, total and groups (see userListQuery); a second only for an empty page.
     const page = await listUsers(this.db, scope.organizationId, {
