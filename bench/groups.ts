@@ -7,23 +7,17 @@
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:groups
  *
  * Env: BENCH_BIG_GROUP (1000000), BENCH_ITERATIONS add+remove pairs per group size (300),
- * DATABASE_POOL_SIZE (10). Writes bench/results/groups.md.
+ * DATABASE_POOL_SIZE (10), BENCH_RESULTS_DIR (bench/results). Writes groups.md there.
  */
 import Fastify, { type FastifyInstance } from 'fastify'
-import { mkdir, writeFile } from 'node:fs/promises'
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import os from 'node:os'
-import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { sql } from 'kysely'
-import pg from 'pg'
-import { loadConfig } from '../src/config.js'
-import { createPostgresDatabase, type Db } from '../src/db/database.js'
-import { migrate } from '../src/db/migrate.js'
-import { buildApp } from '../src/http/app.js'
-import { PROJECT_ROOT } from '../src/project-root.js'
-import { createServices } from '../src/services/services.js'
+import type { Db } from '../src/db/database.js'
+import type { Services } from '../src/services/services.js'
+import { openBenchDatabase, startApp } from './lib/bench-database.js'
+import { listenOnFreePort, reportHead, send, type Stats, summarize, type Target, writeResult } from './lib/http-load.js'
 
 const DATABASE = 'scim_bench_groups'
 const BIG = Number(process.env.BENCH_BIG_GROUP ?? 1_000_000)
@@ -34,26 +28,6 @@ const CLIENTS = 50
 const ADDS_PER_CLIENT = 20
 const FILLER_GROUPS = 1000
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
-
-interface Target { method: string, path: string, body?: unknown, expect: number }
-interface Stats { name: string, requests: number, errors: number, rps: number, p50: number, p99: number }
-
-function withDatabase (url: string, database: string): string {
-  const parsed = new URL(url)
-  parsed.pathname = '/' + database
-  return parsed.toString()
-}
-
-async function recreateDatabase (url: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: url })
-  await admin.connect()
-  try {
-    await admin.query(`drop database if exists ${DATABASE} with (force)`)
-    await admin.query(`create database ${DATABASE}`)
-  } finally {
-    await admin.end()
-  }
-}
 
 /** Users in the layout user.mapper.ts writes (columns + canonical jsonb), one INSERT … SELECT. */
 async function seedUsers (db: Db, organizationId: string, prefix: string, count: number): Promise<void> {
@@ -88,30 +62,9 @@ async function seedMembers (db: Db, organizationId: string, groupId: string, pre
   })
 }
 
-function percentile (sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number
-}
-
-function send (agent: http.Agent, port: number, headers: Record<string, string>, target: Target): Promise<number> {
-  const body = target.body === undefined ? undefined : JSON.stringify(target.body)
-  return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: '127.0.0.1', port, agent, method: target.method, path: target.path,
-      headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/scim+json', 'content-length': Buffer.byteLength(body) } : {}) }
-    }, res => {
-      res.resume()
-      res.on('end', () => resolve(res.statusCode ?? 0))
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-
-function summarize (name: string, latencies: number[], errors: number, seconds: number): Stats {
-  latencies.sort((a, b) => a - b)
-  const stats = { name, requests: latencies.length, errors, rps: latencies.length / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) }
+/** Summarizes and prints the row as it goes, so a long run shows progress. */
+function summarized (name: string, latencies: number[], errors: number, seconds: number): Stats {
+  const stats = summarize(name, latencies, errors, seconds)
   console.log(`${name}: ${stats.requests} req, ${stats.rps.toFixed(0)} req/s, p50 ${stats.p50.toFixed(2)} ms, p99 ${stats.p99.toFixed(2)} ms, errors ${errors}`)
   return stats
 }
@@ -140,7 +93,7 @@ async function measure (
   }))
   const seconds = (performance.now() - started) / 1000
   agent.destroy()
-  return summarize(name, latencies, errors, seconds)
+  return summarized(name, latencies, errors, seconds)
 }
 
 /**
@@ -174,8 +127,8 @@ async function measureAddRemove (
   return groups.map(([label], g) => {
     const [adds, removes] = times[g] as [number[], number[]]
     return [
-      summarize(`PATCH add 1 member, group of ${label}`, adds, errors[g]?.[0] ?? 0, seconds),
-      summarize(`PATCH remove 1 member, group of ${label}`, removes, errors[g]?.[1] ?? 0, seconds)
+      summarized(`PATCH add 1 member, group of ${label}`, adds, errors[g]?.[0] ?? 0, seconds),
+      summarized(`PATCH remove 1 member, group of ${label}`, removes, errors[g]?.[1] ?? 0, seconds)
     ]
   })
 }
@@ -186,17 +139,17 @@ async function groupState (db: Db, groupId: string): Promise<{ members: number, 
   return { members: members.rows[0]?.n ?? 0, version: Number(version.version) }
 }
 
-async function startBaseline (db: Db): Promise<FastifyInstance> {
+/** The floor: HTTP + one primary-key SELECT through the same pool, none of the SCIM work. */
+async function startBaseline (db: Db): Promise<{ baseline: FastifyInstance, basePort: number }> {
   const baseline = Fastify({ logger: false })
   baseline.get<{ Params: { id: string } }>('/baseline/:id', async request =>
     await db.selectFrom('groups').select(['id', 'display_name']).where('id', '=', request.params.id).executeTakeFirst())
-  await baseline.listen({ host: '127.0.0.1', port: 0 })
-  return baseline
+  return { baseline, basePort: await listenOnFreePort(baseline) }
 }
 
 interface Seeded { organizationId: string, token: string, empty: string, medium: string, big: string, free: string[], seedSeconds: number }
 
-async function seed (db: Db, services: ReturnType<typeof createServices>): Promise<Seeded> {
+async function seed (db: Db, services: Services): Promise<Seeded> {
   const t0 = performance.now()
   const created = await services.tokens.create('bench')
   const org = created.organization.id
@@ -219,33 +172,21 @@ async function seed (db: Db, services: ReturnType<typeof createServices>): Promi
 }
 
 function report (stats: Stats[], notes: string[], environment: Record<string, string>): string {
-  const rows = stats.map(s => `| ${s.name} | ${s.requests} | ${s.rps.toFixed(0)} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${s.errors} |`)
   return [
-    '# /Groups benchmark', '',
-    'Generated by `npm run bench:groups` (bench/groups.ts). One run; numbers are indicative for this machine only.', '',
-    ...Object.entries(environment).map(([key, value]) => `- ${key}: ${value}`), '',
-    '| scenario | requests | req/s | p50 ms | p99 ms | errors |', '|---|---:|---:|---:|---:|---:|', ...rows, '',
+    ...reportHead('/Groups', 'groups', environment, stats),
     '## Checks and ratios', '', ...notes.map(note => `- ${note}`), ''
   ].join('\n')
 }
 
 async function main (): Promise<void> {
-  const url = process.env.DATABASE_URL
-  if (url === undefined || url === '') throw new Error('Set DATABASE_URL to a Postgres server (the bench creates its own database).')
   const started = performance.now()
   const loadBefore = os.loadavg()[0] ?? 0
-  await recreateDatabase(url)
-  const config = loadConfig({ ...process.env, DATABASE_URL: withDatabase(url, DATABASE), LOG_LEVEL: 'warn' })
-  const handle = createPostgresDatabase(config.databaseUrl as string, config.databasePoolSize)
+  const bench = await openBenchDatabase(DATABASE, { LOG_LEVEL: 'warn' })
+  const { config, handle, services } = bench
   try {
-    await migrate(handle.db)
-    const services = createServices(handle.db, config)
     const s = await seed(handle.db, services)
-    const app = await buildApp(config, { db: handle.db, services })
-    await app.listen({ host: '127.0.0.1', port: 0 })
-    const baseline = await startBaseline(handle.db)
-    const port = (app.server.address() as AddressInfo).port
-    const basePort = (baseline.server.address() as AddressInfo).port
+    const { app, port } = await startApp(bench)
+    const { baseline, basePort } = await startBaseline(handle.db)
     const headers = { authorization: `Bearer ${s.token}`, accept: 'application/scim+json' }
     const stats: Stats[] = []
     const notes: string[] = []
@@ -307,9 +248,7 @@ async function main (): Promise<void> {
       'whole run': `${((performance.now() - started) / 1000).toFixed(0)} s`,
       note: 'load generator and app share one process and the CPU (as in bench/users.ts); compare with the baseline rows'
     }
-    const file = path.join(PROJECT_ROOT, 'bench', 'results', 'groups.md')
-    await mkdir(path.dirname(file), { recursive: true })
-    await writeFile(file, report(stats, notes, environment))
+    const file = await writeResult('groups.md', report(stats, notes, environment))
     console.log(`wrote ${file}`)
   } finally {
     await handle.close()

@@ -8,27 +8,23 @@
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:users
  *
  * Env: BENCH_USERS (100000), BENCH_SECONDS per scenario (5), BENCH_CONCURRENCY (16),
- * DATABASE_POOL_SIZE (10). Writes bench/results/users.md, including EXPLAIN (ANALYZE) of
- * the filter queries exactly as the repository builds them.
+ * DATABASE_POOL_SIZE (10), BENCH_RESULTS_DIR (bench/results). Writes users.md there, including
+ * EXPLAIN (ANALYZE) of the filter queries exactly as the repository builds them.
  */
 import Fastify from 'fastify'
-import { mkdir, writeFile } from 'node:fs/promises'
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { sql } from 'kysely'
 import pg from 'pg'
-import { loadConfig } from '../src/config.js'
-import { createPostgresDatabase, type Db } from '../src/db/database.js'
-import { migrate } from '../src/db/migrate.js'
-import { buildApp } from '../src/http/app.js'
+import type { Db } from '../src/db/database.js'
 import { PROJECT_ROOT } from '../src/project-root.js'
 import { userCountQuery, userListQuery } from '../src/repositories/user.repository.js'
 import { parseResolvedFilter } from '../src/scim/filter/resolve.js'
 import { USER_RESOURCE } from '../src/scim/schema/registry.js'
-import { createServices } from '../src/services/services.js'
+import { openBenchDatabase, startApp } from './lib/bench-database.js'
+import { listenOnFreePort, reportHead, send, type Stats, summarize, type Target, writeResult } from './lib/http-load.js'
 
 const DATABASE = 'scim_bench_users'
 const USERS = Number(process.env.BENCH_USERS ?? 100_000)
@@ -36,26 +32,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
 const GROUPS = 100
 const MEMBERS = Math.min(USERS, 20_000)
-
-interface Stats { name: string, requests: number, errors: number, rps: number, p50: number, p99: number }
-interface Target { method: string, path: string, body?: unknown, expect: number }
-
-function withDatabase (url: string, database: string): string {
-  const parsed = new URL(url)
-  parsed.pathname = '/' + database
-  return parsed.toString()
-}
-
-async function recreateDatabase (url: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: url })
-  await admin.connect()
-  try {
-    await admin.query(`drop database if exists ${DATABASE} with (force)`)
-    await admin.query(`create database ${DATABASE}`)
-  } finally {
-    await admin.end()
-  }
-}
 
 /** One INSERT … SELECT generate_series: the same layout the mapper writes (columns + jsonb). */
 async function seedUsers (db: Db, organizationId: string, count: number): Promise<void> {
@@ -87,27 +63,6 @@ async function seedGroups (db: Db, organizationId: string): Promise<void> {
   await sql`vacuum analyze`.execute(db)
 }
 
-function percentile (sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN
-  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number
-}
-
-function request (agent: http.Agent, port: number, headers: Record<string, string>, target: Target): Promise<number> {
-  const body = target.body === undefined ? undefined : JSON.stringify(target.body)
-  return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: '127.0.0.1', port, agent, method: target.method, path: target.path,
-      headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/scim+json', 'content-length': Buffer.byteLength(body) } : {}) }
-    }, res => {
-      res.resume()
-      res.on('end', () => resolve(res.statusCode ?? 0))
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-
 /** N workers, each sending its next request as soon as the previous answer arrived. */
 async function runScenario (name: string, port: number, headers: Record<string, string>, next: () => Target): Promise<Stats> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY })
@@ -119,7 +74,7 @@ async function runScenario (name: string, port: number, headers: Record<string, 
     while (performance.now() < deadline) {
       const target = next()
       const t0 = performance.now()
-      const status = await request(agent, port, headers, target).catch(() => 0)
+      const status = await send(agent, port, headers, target).catch(() => 0)
       latencies.push(performance.now() - t0)
       if (status !== target.expect) errors++
     }
@@ -127,8 +82,7 @@ async function runScenario (name: string, port: number, headers: Record<string, 
   await Promise.all(Array.from({ length: CONCURRENCY }, worker))
   const elapsed = (performance.now() - started) / 1000
   agent.destroy()
-  latencies.sort((a, b) => a - b)
-  const stats = { name, requests: latencies.length, errors, rps: latencies.length / elapsed, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) }
+  const stats = summarize(name, latencies, errors, elapsed)
   console.log(`${name}: ${stats.rps.toFixed(0)} req/s, p50 ${stats.p50.toFixed(2)} ms, p99 ${stats.p99.toFixed(2)} ms, errors ${errors}`)
   return stats
 }
@@ -160,26 +114,17 @@ async function explainFilters (db: Db, pool: pg.Pool, organizationId: string): P
 }
 
 function report (stats: Stats[], plans: string[], environment: Record<string, string>): string {
-  const rows = stats.map(s => `| ${s.name} | ${s.requests} | ${s.rps.toFixed(0)} | ${s.p50.toFixed(2)} | ${s.p99.toFixed(2)} | ${s.errors} |`)
   return [
-    '# /Users benchmark', '',
-    'Generated by `npm run bench:users` (bench/users.ts). One run; numbers are indicative for this machine only.', '',
-    ...Object.entries(environment).map(([key, value]) => `- ${key}: ${value}`), '',
-    '| scenario | requests | req/s | p50 ms | p99 ms | errors |', '|---|---:|---:|---:|---:|---:|', ...rows, '',
+    ...reportHead('/Users', 'users', environment, stats),
     '## Query plans of the filter queries (as the repository builds them)', '', ...plans
   ].join('\n')
 }
 
 async function main (): Promise<void> {
-  const url = process.env.DATABASE_URL
-  if (url === undefined || url === '') throw new Error('Set DATABASE_URL to a Postgres server (the bench creates its own database).')
-  await recreateDatabase(url)
-  const config = loadConfig({ ...process.env, DATABASE_URL: withDatabase(url, DATABASE), LOG_LEVEL: 'warn', MAX_PAGE_SIZE: '1000' })
-  const handle = createPostgresDatabase(config.databaseUrl as string, config.databasePoolSize)
+  const bench = await openBenchDatabase(DATABASE, { LOG_LEVEL: 'warn', MAX_PAGE_SIZE: '1000' })
+  const { config, handle, services } = bench
   const explainPool = new pg.Pool({ connectionString: config.databaseUrl, max: 1 })
   try {
-    await migrate(handle.db)
-    const services = createServices(handle.db, config)
     const token = await services.tokens.create('bench')
     const otherOrg = await services.tokens.create('bench-other')
     let t0 = performance.now()
@@ -189,8 +134,8 @@ async function main (): Promise<void> {
     const seedSeconds = (performance.now() - t0) / 1000
     console.log(`seeded ${USERS} users (+${Math.floor(USERS / 10)} in another organization) in ${seedSeconds.toFixed(1)} s`)
 
-    const app = await buildApp(config, { db: handle.db, services })
-    await app.listen({ host: '127.0.0.1', port: 0 })
+    const { app, port } = await startApp(bench)
+    // Defined here rather than shared: each benchmark's floor reads the table it exercises.
     const baseline = Fastify({ logger: false })
     baseline.get<{ Params: { id: string } }>('/baseline/:id', async request =>
       await handle.db.selectFrom('users').select(['id', 'user_name']).where('id', '=', request.params.id).executeTakeFirst())
@@ -200,9 +145,7 @@ async function main (): Promise<void> {
       if (organization === undefined) return reply.code(401).send()
       return await handle.db.selectFrom('users').select(['id', 'user_name']).where('id', '=', request.params.id).executeTakeFirst()
     })
-    await baseline.listen({ host: '127.0.0.1', port: 0 })
-    const port = (app.server.address() as AddressInfo).port
-    const basePort = (baseline.server.address() as AddressInfo).port
+    const basePort = await listenOnFreePort(baseline)
 
     const ids = (await sql<{ id: string }>`select id from users where organization_id = ${token.organization.id}::uuid order by random() limit 5000`.execute(handle.db)).rows.map(r => r.id)
     const pickId = () => ids[Math.floor(Math.random() * ids.length)] as string
@@ -232,9 +175,9 @@ async function main (): Promise<void> {
       machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
       postgres: version.split(',')[0] ?? version
     }
-    await mkdir(path.join(PROJECT_ROOT, 'bench', 'results'), { recursive: true })
-    await writeFile(path.join(PROJECT_ROOT, 'bench', 'results', 'users.md'), report(stats, plans, environment))
-    console.log('wrote bench/results/users.md')
+    const file = await writeResult('users.md', report(stats, plans, environment))
+    // Relative when inside the project, as before BENCH_RESULTS_DIR existed.
+    console.log(`wrote ${file.startsWith(PROJECT_ROOT) ? path.relative(PROJECT_ROOT, file) : file}`)
     await app.close()
     await baseline.close()
   } finally {
