@@ -30,9 +30,23 @@ export function isConstraintViolation (error: unknown, constraint: string): bool
   return isPgError(error) && error.constraint === constraint
 }
 
-/** A SCIM error for a known constraint violation, or undefined for anything else. */
+/**
+ * Data Postgres cannot store or index (U+0000, a value too long for an index, an impossible
+ * date) is the client's bad value, never a 500: Entra retries 5xx and quarantines the job.
+ * Validation refuses these first; this is the backstop.
+ */
+const BAD_VALUE_CODES: Record<string, string> = {
+  '22021': 'A value contains characters that cannot be stored.',
+  '22P05': 'A value contains characters that cannot be stored.',
+  '54000': 'A value is too long to be stored.',
+  '22008': 'A date or time value is out of range.'
+}
+
+/** A SCIM error for a known constraint violation or bad value, or undefined for anything else. */
 export function mapDatabaseError (error: unknown): ScimError | undefined {
   if (!isPgError(error)) return undefined
+  const badValue = BAD_VALUE_CODES[error.code as string]
+  if (badValue !== undefined) return ScimError.invalidValue(badValue)
   if (![UNIQUE_VIOLATION, FOREIGN_KEY_VIOLATION, CHECK_VIOLATION].includes(error.code as string)) return undefined
   const make = error.constraint !== undefined ? CONSTRAINT_ERRORS[error.constraint] : undefined
   return make?.()

@@ -32,7 +32,8 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
     },
     // One line per request is written by the request-log plugin instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: Math.max(config.bodyLimitBytes, config.bulkMaxPayloadBytes),
+    // /Bulk sets its own limit (BULK_MAX_PAYLOAD_BYTES) on its route.
+    bodyLimit: config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     // Explicit server timeouts: a slow or stuck client cannot hold a socket forever.
     connectionTimeout: 60_000,

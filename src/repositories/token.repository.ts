@@ -87,3 +87,12 @@ export async function touchToken (db: Executor, id: string): Promise<void> {
     .where(eb => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', sql<Date>`now() - interval '1 minute'`)]))
     .execute()
 }
+
+/** Revokes the organization's active tokens with this label, except the one with `keepHash`. */
+export async function revokeLabelledTokensExcept (db: Executor, organizationId: string, label: string, keepHash: string): Promise<number> {
+  const result = await db.updateTable('api_tokens').set({ revoked_at: new Date() })
+    .where('organization_id', '=', organizationId).where('label', '=', label)
+    .where('token_hash', '<>', keepHash).where('revoked_at', 'is', null)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}

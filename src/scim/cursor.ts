@@ -52,6 +52,13 @@ const CHECKSUM_LENGTH = 16
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/
 
+/** A timestamp of the cursor's form that names a real instant (not 2026-02-31). */
+function isRealTimestamp (text: string): boolean {
+  if (!TIMESTAMP.test(text)) return false
+  const parsed = new Date(text)
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 19) === text.slice(0, 19)
+}
+
 function digest (text: string): string {
   return createHash('sha256').update(text).digest('base64url')
 }
@@ -75,7 +82,7 @@ function expand (raw: unknown): ScimCursorPosition | undefined {
   const [kind, a, b] = raw
   if (kind === 's' && raw.length === 1) return { kind: 'start' }
   if (kind === 'o' && raw.length === 2 && Number.isSafeInteger(a) && (a as number) >= 0) return { kind: 'offset', offset: a as number }
-  if ((kind === 'a' || kind === 'b') && raw.length === 3 && typeof a === 'string' && TIMESTAMP.test(a) && typeof b === 'string' && UUID.test(b)) {
+  if ((kind === 'a' || kind === 'b') && raw.length === 3 && typeof a === 'string' && isRealTimestamp(a) && typeof b === 'string' && UUID.test(b)) {
     return { kind: kind === 'a' ? 'after' : 'before', key: { createdAt: a, id: b } }
   }
   return undefined

@@ -65,6 +65,22 @@ function canonicaliseBoolean (value: unknown, path: string): boolean {
   throw invalid(path, 'a boolean', value)
 }
 
+/**
+ * Longest string value accepted, in UTF-8 bytes. Names are indexed (userName, displayName)
+ * and a Postgres B-tree entry holds at most ~2700 bytes; one cap for every string keeps the
+ * answer a clear 400 rather than a storage error. Advertised in the README.
+ */
+export const MAX_STRING_BYTES = 2048
+
+/** U+0000 is valid JSON but cannot be stored in Postgres text: refused like any bad value. */
+function checkText (value: string, path: string): string {
+  if (value.includes('\u0000')) throw ScimError.invalidValue(`Attribute "${path}" contains the character U+0000, which cannot be stored.`)
+  if (value.length * 3 > MAX_STRING_BYTES && Buffer.byteLength(value, 'utf8') > MAX_STRING_BYTES) {
+    throw ScimError.invalidValue(`Attribute "${path}" is longer than ${MAX_STRING_BYTES} bytes.`)
+  }
+  return value
+}
+
 function canonicaliseScalar (attribute: ScimAttributeDefinition, value: unknown, path: string): unknown {
   switch (attribute.type) {
     case 'boolean':
@@ -84,7 +100,7 @@ function canonicaliseScalar (attribute: ScimAttributeDefinition, value: unknown,
     default:
       // string and reference. A JSON number for a string (employeeNumber: 1234) is an easy
       // client slip with one obvious meaning, so it is accepted as its decimal text (inferred).
-      if (typeof value === 'string') return value
+      if (typeof value === 'string') return checkText(value, path)
       if (typeof value === 'number' && Number.isFinite(value) && attribute.type === 'string') return String(value)
       throw invalid(path, attribute.type === 'reference' ? 'a reference (string)' : 'a string', value)
   }

@@ -201,18 +201,22 @@ export class GroupService {
     const limit = Math.min(LIST_FIRST_MEMBERS, this.config.maxInlineMembers + 1)
     const first = await listFirstMembersOfGroups(executor, records.map(record => record.id), limit)
     const results: GroupResult[] = []
+    // The inline ceiling holds for the whole response, not per group: a page of 1000 groups
+    // must not build 1000 × MAX_INLINE_MEMBERS entries. Groups past the budget come back cut.
+    let budget = this.config.maxInlineMembers
     for (const record of records) {
-      const members = await this.readMembers(executor, record.id, baseUrl, shape, { page: first.get(record.id) ?? [], limit })
+      const members = await this.readMembers(executor, record.id, baseUrl, shape, { page: first.get(record.id) ?? [], limit }, budget)
+      budget -= members.entries.length
       results.push(toResult(record, baseUrl, projection, members))
     }
     return results
   }
 
-  /** Members up to the ceiling, starting from an already read first page if there is one. */
+  /** Members up to `max`, starting from an already read first page if there is one. */
   private async readMembers (
-    executor: Db, groupId: string, baseUrl: string, shape: ScimMemberShape, first: { page: GroupMemberRecord[], limit: number } | undefined
+    executor: Db, groupId: string, baseUrl: string, shape: ScimMemberShape, first: { page: GroupMemberRecord[], limit: number } | undefined,
+    max = this.config.maxInlineMembers
   ): Promise<InlineMembers> {
-    const max = this.config.maxInlineMembers
     const entries: unknown[] = []
     let after: string | undefined
     let next = first
@@ -222,9 +226,10 @@ export class GroupService {
       const page = next?.page ?? await listMembersPage(executor, groupId, after, limit)
       next = undefined
       for (const member of page) entries.push(toScimMember(member, baseUrl, shape))
-      if (page.length < limit) return { entries, truncated: false }
+      if (page.length < limit) break
       after = page[page.length - 1]?.userId
     }
+    if (entries.length <= max) return { entries, truncated: false }
     entries.length = max
     return { entries, truncated: true }
   }

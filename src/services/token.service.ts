@@ -6,12 +6,13 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Db } from '../db/database.js'
 import { ensureOrganization, type Organization } from '../repositories/organization.repository.js'
 import {
-  countTokens, ensureToken, findTokenByHash, insertToken, listTokens, revokeToken, touchToken, type ApiTokenRecord
+  countTokens, ensureToken, findTokenByHash, insertToken, listTokens, revokeLabelledTokensExcept, revokeToken, touchToken, type ApiTokenRecord
 } from '../repositories/token.repository.js'
 
 const TOKEN_PREFIX = 'scim_'
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 export const DEFAULT_ORGANIZATION = 'default'
+const CONFIGURED_TOKEN_LABEL = 'SCIM_BEARER_TOKEN'
 
 export interface AuthenticatedOrganization {
   readonly id: string
@@ -87,8 +88,13 @@ export class TokenService {
    */
   async bootstrap (configuredToken: string | undefined): Promise<CreatedToken | undefined> {
     if (configuredToken !== undefined) {
+      // Changing SCIM_BEARER_TOKEN rotates it: the value configured before stops working.
       const organization = await ensureOrganization(this.db, DEFAULT_ORGANIZATION)
-      await ensureToken(this.db, organization.id, hashToken(configuredToken), 'SCIM_BEARER_TOKEN')
+      const hash = hashToken(configuredToken)
+      await this.db.transaction().execute(async trx => {
+        await ensureToken(trx, organization.id, hash, CONFIGURED_TOKEN_LABEL)
+        await revokeLabelledTokensExcept(trx, organization.id, CONFIGURED_TOKEN_LABEL, hash)
+      })
       return undefined
     }
     if (await countTokens(this.db) > 0) return undefined

@@ -187,3 +187,17 @@ t.test('members returned inline stop at MAX_INLINE_MEMBERS; the rest stay member
   const listed = await scim('GET', '/Groups?filter=displayName eq "Over the ceiling"')
   t.equal(listed.body.Resources[0].members.length, 5)
 })
+
+t.test('in a listing, MAX_INLINE_MEMBERS caps the members of the whole response', async t => {
+  const { app, db, auth } = await build(t, { MAX_INLINE_MEMBERS: '5' })
+  const scim = scimClient(app, auth)
+  const users = await insertUsers(db, await organizationId(db), 4)
+  for (const name of ['Budget A', 'Budget B', 'Budget C']) {
+    t.equal((await scim('POST', '/Groups', { displayName: name, members: users.map(value => ({ value })) })).status, 201)
+  }
+  const listed = await scim('GET', '/Groups?filter=displayName sw "Budget"&sortBy=displayName')
+  t.equal(listed.body.totalResults, 3)
+  t.same(listed.body.Resources.map((g: { members?: unknown[] }) => g.members?.length ?? 0), [4, 1, 0], '4 + 1 + 0 = the budget of 5')
+  const one = await scim('GET', `/Groups/${listed.body.Resources[2].id}`)
+  t.equal(one.body.members.length, 4, 'a single group still gets its own full ceiling')
+})

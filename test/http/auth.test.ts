@@ -71,3 +71,23 @@ t.test('last use is recorded', async t => {
   await app.inject({ method: 'GET', url: '/scim/v2/Users', headers: { authorization: created.token } })
   t.type((await services.tokens.list('initech'))[0]?.lastUsedAt, Date)
 })
+
+t.test('SCIM_BEARER_TOKEN is accepted for default; changing it retires the previous value', async t => {
+  const { services } = await build(t)
+  t.equal(await services.tokens.bootstrap('first-configured-token'), undefined, 'nothing is printed for a configured token')
+  t.match(await services.tokens.authenticate('first-configured-token'), { name: 'default' })
+  await services.tokens.bootstrap('first-configured-token')
+  t.ok(await services.tokens.authenticate('first-configured-token'), 'a restart with the same value keeps it')
+  await services.tokens.bootstrap('second-configured-token')
+  t.match(await services.tokens.authenticate('second-configured-token'), { name: 'default' })
+  t.equal(await services.tokens.authenticate('first-configured-token'), undefined, 'the rotated-out value no longer works')
+})
+
+t.test('a first start with no token at all creates one for default, once', async t => {
+  const { services, db } = await build(t)
+  await db.deleteFrom('api_tokens').execute()
+  const created = await services.tokens.bootstrap(undefined)
+  t.match(created, { organization: { name: 'default' }, token: /^scim_/ })
+  t.match(await services.tokens.authenticate(created!.token), { name: 'default' })
+  t.equal(await services.tokens.bootstrap(undefined), undefined, 'not again once a token exists')
+})

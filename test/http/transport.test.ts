@@ -4,7 +4,7 @@ import { build } from '../helpers/app.js'
 const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error'
 
 t.test('SCIM transport and error shapes', async t => {
-  const { app, auth } = await build(t, { BODY_LIMIT_BYTES: '2048', BULK_MAX_PAYLOAD_BYTES: '2048' })
+  const { app, auth } = await build(t, { BODY_LIMIT_BYTES: '2048', BULK_MAX_PAYLOAD_BYTES: '1048576' })
   // Probe routes inside the SCIM scope, to observe parsing without depending on resources.
   await app.register(async scope => {
     scope.addHook('onRequest', async (_req, reply) => { reply.type('application/scim+json; charset=utf-8') })
@@ -48,10 +48,24 @@ t.test('SCIM transport and error shapes', async t => {
     t.equal(res.headers['content-type'], 'application/scim+json; charset=utf-8')
   })
 
-  t.test('a body over the limit is 413', async t => {
+  t.test('a body over the limit is 413; the larger bulk limit holds only for /Bulk', async t => {
     const res = await app.inject({ method: 'POST', url: '/scim/v2/probe/echo', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ x: 'y'.repeat(5000) }) })
     t.equal(res.statusCode, 413)
     t.match(res.json(), { schemas: [ERROR_URN], status: '413' })
+    const user = await app.inject({ method: 'POST', url: '/scim/v2/Users', headers: { ...auth, 'content-type': 'application/scim+json' }, payload: JSON.stringify({ userName: 'big@example.com', title: 'y'.repeat(5000) }) })
+    t.equal(user.statusCode, 413)
+    const bulk = await app.inject({
+      method: 'POST',
+      url: '/scim/v2/Bulk',
+      headers: { ...auth, 'content-type': 'application/scim+json' },
+      // Each operation fits the single-request limit (it is dispatched as one); together they do not.
+      payload: JSON.stringify({
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+        Operations: ['a', 'b', 'c'].map(id => ({ method: 'POST', bulkId: id, path: '/Users', data: { userName: `bulk-${id}@example.com`, title: 'y'.repeat(1200) } }))
+      })
+    })
+    t.equal(bulk.statusCode, 200)
+    t.same(bulk.json().Operations.map((op: { status: string }) => op.status), ['201', '201', '201'])
   })
 
   t.test('unknown routes under /scim/v2 are SCIM 404s', async t => {
