@@ -101,6 +101,20 @@ t.test('membership PATCH forms', async t => {
     t.not(current.body.displayName, 'Renamed midway')
   })
 
+  t.test('all or nothing in the database: a rename refused by the unique index rolls back the member changes', async t => {
+    const taken = await group([])
+    const takenName = (await scim('GET', `/Groups/${taken}`)).body.displayName
+    const id = await group([a])
+    const res = await patch(id,
+      { op: 'remove', path: `members[value eq "${a}"]` },
+      { op: 'add', path: 'members', value: [{ value: b }] },
+      { op: 'replace', path: 'displayName', value: String(takenName).toUpperCase() })
+    t.equal(res.status, 409)
+    t.equal(res.body.scimType, 'uniqueness')
+    t.same(await memberIds(db, id), [a], 'the remove and the add were rolled back')
+    t.equal((await scim('GET', `/Groups/${id}`)).headers.etag, 'W/"1"')
+  })
+
   t.test('renames: path displayName, and path-less with Okta\'s own id inside', async t => {
     const id = await group([a])
     t.equal((await patch(id, { op: 'Replace', path: 'displayName', value: 'Renamed 1' })).status, 204)
