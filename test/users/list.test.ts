@@ -25,7 +25,7 @@ t.test('GET /Users and POST /Users/.search', async t => {
     return res.json()
   }
 
-  t.test('an empty tenant: Okta connection test and Entra random-guid probe are 200 with Resources: []', async t => {
+  await t.test('an empty tenant: Okta connection test and Entra random-guid probe are 200 with Resources: []', async t => {
     t.same(await list('?startIndex=1&count=2'), { schemas: [LIST_URN], totalResults: 0, startIndex: 1, itemsPerPage: 0, Resources: [] })
     t.same((await list('?filter=userName+eq+%22a6d6b1ce-4c2b-4b63-9b7c-4d4a1d1b0d5e%22')).Resources, [])
   })
