@@ -33,6 +33,13 @@ export const SCIM_BASE_PATH = '/scim/v2'
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
+/**
+ * Shortest SCIM_BEARER_TOKEN accepted. A configured token is a long-lived shared secret that
+ * IdP admins paste into a form; 32 characters (the length of a 128-bit hex secret) keeps it
+ * out of reach of guessing. Generated tokens are longer.
+ */
+export const MIN_BEARER_TOKEN_LENGTH = 32
+
 export class ConfigError extends Error {
   override name = 'ConfigError'
 }
@@ -75,6 +82,14 @@ function readDatabaseUrl (env: NodeJS.ProcessEnv): string | undefined {
   return url
 }
 
+function readBearerToken (env: NodeJS.ProcessEnv): string | undefined {
+  const token = readString(env, 'SCIM_BEARER_TOKEN')
+  if (token !== undefined && token.length < MIN_BEARER_TOKEN_LENGTH) {
+    throw new ConfigError(`SCIM_BEARER_TOKEN must be at least ${MIN_BEARER_TOKEN_LENGTH} characters long, got ${token.length}`)
+  }
+  return token
+}
+
 function readPublicBaseUrl (env: NodeJS.ProcessEnv): string | undefined {
   const url = readString(env, 'PUBLIC_BASE_URL')
   if (url === undefined) return undefined
@@ -91,7 +106,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: readDatabaseUrl(env),
     dataDir: path.resolve(readString(env, 'DATA_DIR') ?? './data'),
     migrateOnStart: readBool(env, 'MIGRATE_ON_START', true),
-    bearerToken: readString(env, 'SCIM_BEARER_TOKEN'),
+    bearerToken: readBearerToken(env),
     publicBaseUrl: readPublicBaseUrl(env),
     databasePoolSize: readInt(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     bodyLimitBytes: readInt(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 1_073_741_824),

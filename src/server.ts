@@ -50,6 +50,9 @@ async function main (): Promise<void> {
   process.on('SIGTERM', () => { shutdown('SIGTERM') })
   process.on('SIGINT', () => { shutdown('SIGINT') })
 
+  if (config.publicBaseUrl === undefined) {
+    app.log.warn('PUBLIC_BASE_URL is not set: Location and meta.location are built from each request\'s Host header (requests without a valid one are refused). Set it when the service runs behind a proxy.')
+  }
   await app.listen({ port: config.port, host: config.host })
   app.log.info({ database: handle.kind }, 'ready')
 }

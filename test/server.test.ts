@@ -16,6 +16,7 @@ interface Running {
   child: ChildProcess
   port: number
   stderr: () => string
+  stdout: () => string
   exit: Promise<number | null>
 }
 
@@ -36,7 +37,7 @@ async function start (env: Record<string, string>): Promise<Running> {
     })
     void exit.then(code => reject(new Error(`server exited with ${code}: ${err}`)))
   })
-  return { child, port, stderr: () => err, exit }
+  return { child, port, stderr: () => err, stdout: () => out, exit }
 }
 
 function request (port: number, options: http.RequestOptions, body?: string): Promise<{ status: number, body: string }> {
@@ -59,6 +60,7 @@ t.test('server lifecycle on embedded Postgres', async t => {
   t.teardown(() => first.child.kill('SIGKILL'))
   const token = /(scim_[A-Za-z0-9_-]{43})/.exec(first.stderr())?.[1]
   t.ok(token, 'a first token is printed when none exists')
+  t.match(first.stdout(), /"level":40,[^\n]*PUBLIC_BASE_URL is not set/, 'a warning says URLs come from the Host header')
   const ready = await request(first.port, { path: '/health/ready' })
   t.equal(ready.status, 200)
   const spc = await request(first.port, { path: '/scim/v2/ServiceProviderConfig', headers: { authorization: `Bearer ${token}` } })
@@ -84,12 +86,12 @@ t.test('server lifecycle on embedded Postgres', async t => {
   t.equal(await first.exit, 0, 'exits 0 after SIGTERM')
   t.notOk(fs.existsSync(path.join(dataDir, 'scim-service.lock')), 'the data directory is released')
 
-  const second = await start({ DATA_DIR: dataDir, SCIM_BEARER_TOKEN: 'configured-token-123' })
+  const second = await start({ DATA_DIR: dataDir, SCIM_BEARER_TOKEN: 'configured-token-0123456789abcdef0123' })
   t.teardown(() => second.child.kill('SIGKILL'))
   t.notMatch(second.stderr(), /scim_/, 'no new token is printed once one exists')
   const again = await request(second.port, { path: '/scim/v2/ServiceProviderConfig', headers: { authorization: `Bearer ${token}` } })
   t.equal(again.status, 200, 'data (the token) survived the restart')
-  const configured = await request(second.port, { path: '/scim/v2/ServiceProviderConfig', headers: { authorization: 'configured-token-123' } })
+  const configured = await request(second.port, { path: '/scim/v2/ServiceProviderConfig', headers: { authorization: 'configured-token-0123456789abcdef0123' } })
   t.equal(configured.status, 200, 'SCIM_BEARER_TOKEN is accepted')
   second.child.kill('SIGINT')
   t.equal(await second.exit, 0, 'exits 0 after SIGINT')
@@ -102,4 +104,13 @@ t.test('a bad configuration stops the server with a clear message', async t => {
   const code = await new Promise(resolve => child.on('exit', resolve))
   t.equal(code, 1)
   t.match(err, /PORT must be an integer/)
+})
+
+t.test('a SCIM_BEARER_TOKEN shorter than the documented minimum stops the server', async t => {
+  const child = spawn(process.execPath, [...TS_LOADER, SERVER], { env: { PATH: process.env.PATH, SCIM_BEARER_TOKEN: 'a' }, stdio: ['ignore', 'ignore', 'pipe'] })
+  let err = ''
+  child.stderr.on('data', chunk => { err += String(chunk) })
+  const code = await new Promise(resolve => child.on('exit', resolve))
+  t.equal(code, 1)
+  t.match(err, /SCIM_BEARER_TOKEN must be at least 32 characters/)
 })

@@ -5,6 +5,7 @@
  * Executing the operations is the service's job; nothing here does I/O.
  */
 import { ScimError } from './errors.js'
+import { MAX_JSON_DEPTH } from './json-input.js'
 import { BULK_REQUEST_SCHEMA, ERROR_SCHEMA } from './schema/registry.js'
 
 export type ScimBulkMethod = 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -162,17 +163,27 @@ export function parseBulkRequest (body: unknown, limits: ScimBulkLimits): ScimBu
 /**
  * A reference is a whole string value (`"value": "bulkId:q"`), or a quoted value inside a
  * PATCH `path` filter (`members[value eq "bulkId:q"]`). Other text that happens to contain
- * `bulkId:` (a displayName, say) is data, not a reference.
+ * `bulkId:` (a displayName, say) is data, not a reference. Iterative: operation data is the
+ * client's JSON, and its depth must not decide whether the stack holds.
  */
-function collectReferences (value: unknown, into: Set<string>, inPath = false): void {
-  if (typeof value === 'string') {
-    const whole = bulkIdReferenceOf(value)
-    if (whole !== undefined) into.add(whole)
-    if (inPath) for (const match of value.matchAll(QUOTED_REFERENCE)) into.add(match[1] as string)
-  } else if (Array.isArray(value)) {
-    for (const item of value) collectReferences(item, into)
-  } else if (isObject(value)) {
-    for (const [key, item] of Object.entries(value)) collectReferences(item, into, key.toLowerCase() === 'path')
+function collectReferences (root: unknown, into: Set<string>): void {
+  const stack: Array<{ value: unknown, inPath: boolean }> = [{ value: root, inPath: false }]
+  while (stack.length > 0) {
+    const { value, inPath } = stack.pop() as { value: unknown, inPath: boolean }
+    if (typeof value === 'string') {
+      const whole = bulkIdReferenceOf(value)
+      if (whole !== undefined) into.add(whole)
+      if (inPath) for (const match of value.matchAll(QUOTED_REFERENCE)) into.add(match[1] as string)
+    } else if (Array.isArray(value)) {
+      // Children are pushed last-first so references are found in document order.
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], inPath: false })
+    } else if (isObject(value)) {
+      const entries = Object.entries(value)
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, item] = entries[i] as [string, unknown]
+        stack.push({ value: item, inPath: key.toLowerCase() === 'path' })
+      }
+    }
   }
 }
 
@@ -186,9 +197,11 @@ export function findBulkIdReferences (op: Pick<ScimBulkOperation, 'id' | 'data'>
 
 /**
  * Replaces references (as collectReferences finds them) with resource ids. `resolve` answers
- * undefined for a bulkId it cannot resolve; the caller has checked there is none.
+ * undefined for a bulkId it cannot resolve; the caller has checked there is none. Recursive
+ * but depth-bounded: HTTP bodies are refused beyond MAX_JSON_DEPTH before they get here,
+ * and a caller passing deeper data gets 400, not a stack overflow.
  */
-export function substituteBulkIds (value: unknown, resolve: (bulkId: string) => string | undefined, inPath = false): unknown {
+export function substituteBulkIds (value: unknown, resolve: (bulkId: string) => string | undefined, inPath = false, depth = 0): unknown {
   if (typeof value === 'string') {
     const whole = bulkIdReferenceOf(value)
     if (whole !== undefined) return resolve(whole) ?? value
@@ -198,11 +211,10 @@ export function substituteBulkIds (value: unknown, resolve: (bulkId: string) => 
       return id === undefined ? text : `"${id}"`
     })
   }
-  if (Array.isArray(value)) return value.map(item => substituteBulkIds(item, resolve))
-  if (isObject(value)) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substituteBulkIds(item, resolve, key.toLowerCase() === 'path')]))
-  }
-  return value
+  if (typeof value !== 'object' || value === null) return value
+  if (depth >= MAX_JSON_DEPTH) throw ScimError.invalidSyntax(`Bulk operation data nests deeper than ${MAX_JSON_DEPTH} levels (MAX_JSON_DEPTH).`)
+  if (Array.isArray(value)) return value.map(item => substituteBulkIds(item, resolve, false, depth + 1))
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substituteBulkIds(item, resolve, key.toLowerCase() === 'path', depth + 1)]))
 }
 
 export interface ScimBulkPlan {

@@ -45,9 +45,16 @@ export interface ScimCanonicaliseOptions {
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/
 const BASE64 = /^[A-Za-z0-9+/\s]*={0,2}\s*$/
 
+/**
+ * A short description of a bad value for error details. Containers are named, not
+ * serialized: a client's value may be nested thousands deep or megabytes long, and the
+ * description must cost O(1) whatever it is.
+ */
 function describe (value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value)
-  return text.length > 40 ? `${text.slice(0, 40)}…` : text
+  if (Array.isArray(value)) return `an array of ${value.length}`
+  if (typeof value === 'object' && value !== null) return 'an object'
+  const text = typeof value === 'string' ? JSON.stringify(value.length > 40 ? value.slice(0, 40) : value) : String(value)
+  return text.length > 42 ? `${text.slice(0, 42)}…` : text
 }
 
 function invalid (path: string, expected: string, value: unknown): ScimError {
@@ -72,9 +79,14 @@ function canonicaliseBoolean (value: unknown, path: string): boolean {
  */
 export const MAX_STRING_BYTES = 2048
 
-/** U+0000 is valid JSON but cannot be stored in Postgres text: refused like any bad value. */
+/**
+ * U+0000 and lone UTF-16 surrogates are valid JSON but not storable text (Postgres refuses
+ * the first; the second has no UTF-8 form and would become U+FFFD): refused like any bad
+ * value, never silently changed.
+ */
 function checkText (value: string, path: string): string {
   if (value.includes('\u0000')) throw ScimError.invalidValue(`Attribute "${path}" contains the character U+0000, which cannot be stored.`)
+  if (!value.isWellFormed()) throw ScimError.invalidValue(`Attribute "${path}" contains a lone UTF-16 surrogate, which is not text and cannot be stored.`)
   if (value.length * 3 > MAX_STRING_BYTES && Buffer.byteLength(value, 'utf8') > MAX_STRING_BYTES) {
     throw ScimError.invalidValue(`Attribute "${path}" is longer than ${MAX_STRING_BYTES} bytes.`)
   }

@@ -81,8 +81,15 @@ class BulkRun {
       }
     }
     const resolve = (bulkId: string) => this.created.get(bulkId)
-    const id = op.id === undefined ? undefined : substituteBulkIds(op.id, resolve) as string
-    const data = op.method === 'DELETE' ? undefined : substituteBulkIds(op.data, resolve)
+    let id: string | undefined
+    let data: unknown
+    try {
+      id = op.id === undefined ? undefined : substituteBulkIds(op.id, resolve) as string
+      data = op.method === 'DELETE' ? undefined : substituteBulkIds(op.data, resolve)
+    } catch (error) {
+      if (error instanceof ScimError) return failed(op, error)
+      throw error
+    }
     const endpoint = op.endpoint as ScimBulkEndpoint
     const answer = await this.options.dispatch({ method: op.method as ScimBulkMethod, endpoint, id, data, version: op.version })
     const location = answer.location ?? (id !== undefined ? this.options.locate(endpoint, id) : undefined)

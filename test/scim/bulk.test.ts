@@ -168,3 +168,13 @@ t.test('plan: a long reference chain does not overflow the stack', async t => {
   t.equal(plan.order[0], n - 1)
   t.equal(plan.order[n - 1], 0)
 })
+
+t.test('reference handling survives data nested far deeper than any body may be', async t => {
+  let deep: unknown = 'bulkId:bottom'
+  for (let i = 0; i < 100_000; i++) deep = i % 2 === 0 ? [deep] : { x: deep }
+  t.same([...findBulkIdReferences({ id: undefined, data: deep })], ['bottom'], 'collection is iterative')
+  t.match(thrown(() => substituteBulkIds(deep, () => 'id')), { status: 400, scimType: 'invalidSyntax' }, 'substitution refuses instead of overflowing')
+  let shallow: unknown = 'bulkId:q'
+  for (let i = 0; i < 20; i++) shallow = { x: shallow }
+  t.match(JSON.stringify(substituteBulkIds(shallow, () => 'id-1')), /"id-1"/)
+})

@@ -183,3 +183,12 @@ t.test('canonicaliseValue for the PATCH engine', async t => {
   t.match(catchError(() => canonicaliseValue(dec, '3.5')), { scimType: 'invalidValue' })
   t.same(canonicaliseAttributes(USER_RESOURCE.extensions[0]!.attributes, { COSTCENTER: 'c', bogus: 1 }), { costCenter: 'c' })
 })
+
+t.test('a wrong type nested thousands deep is described in O(1), not serialized', async t => {
+  let deep: unknown = []
+  for (let i = 0; i < 100_000; i++) deep = [deep]
+  t.match(catchError(() => user({ userName: 'deep@example.com', name: deep })),
+    { status: 400, scimType: 'invalidValue', detail: /"name" must be an object; got an array of 1/ })
+  t.match(catchError(() => user({ userName: 'bad\ud800' })),
+    { status: 400, scimType: 'invalidValue', detail: /"userName" contains a lone UTF-16 surrogate/ })
+})

@@ -12,6 +12,9 @@ export const ERROR_SCHEMA_URN = 'urn:ietf:params:scim:api:messages:2.0:Error'
 
 export function sendScimError (reply: FastifyReply, error: ScimError): FastifyReply {
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value)
+  // A refused oversized body may still be arriving: close the connection rather than read
+  // (or misparse as the next request) what the client keeps sending (RFC 9110 §15.5.14).
+  if (error.status === 413) reply.header('connection', 'close')
   return reply.code(error.status).type(SCIM_CONTENT_TYPE).send({
     schemas: [ERROR_SCHEMA_URN],
     status: String(error.status),

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../config.js'
 import type { Services } from '../../services/services.js'
+import { requireValidHost } from '../base-url.js'
 import { registerAuthentication } from '../plugins/auth.js'
 import { SCIM_CONTENT_TYPE } from '../scim-media.js'
 import { registerBulkRoutes } from './bulk.routes.js'
@@ -18,6 +19,7 @@ export interface ScimRouteContext {
 
 export async function registerScimRoutes (scope: FastifyInstance, context: ScimRouteContext): Promise<void> {
   scope.addHook('onRequest', async (_request, reply) => { reply.type(SCIM_CONTENT_TYPE) })
+  requireValidHost(scope, context.config)
   registerAuthentication(scope, context.services.tokens)
   registerDiscoveryRoutes(scope, context)
   registerUserRoutes(scope, context)
