@@ -1,8 +1,13 @@
 # syntax=docker/dockerfile:1
 # Multi-stage: compile with dev dependencies, ship only production dependencies and the
 # compiled JavaScript, run as the unprivileged `node` user.
+#
+# Runtime: Node.js 24, an LTS line supported with security fixes until 2028-04-30. CI runs the
+# whole test suite on this line too (the exact version is pinned in .node-lts and installed by
+# scripts/with-lts-node.sh); a test keeps this file's major version equal to that pin.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
-FROM node:20-bookworm-slim AS build
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -11,12 +16,12 @@ COPY src ./src
 COPY bench ./bench
 RUN npm run build
 
-FROM node:20-bookworm-slim AS production-deps
+FROM ${NODE_IMAGE} AS production-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
     PORT=8080 \
     HOST=0.0.0.0 \
