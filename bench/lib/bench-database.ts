@@ -20,11 +20,17 @@ function withDatabase (url: string, database: string): string {
   return parsed.toString()
 }
 
-async function recreateDatabase (url: string, database: string): Promise<void> {
+/** `keep`: create the database only if it is missing (a seeded database is reused). */
+async function recreateDatabase (url: string, database: string, keep: boolean): Promise<void> {
   const admin = new pg.Client({ connectionString: url })
   await admin.connect()
   try {
-    await admin.query(`drop database if exists ${database} with (force)`)
+    if (keep) {
+      const found = await admin.query('select 1 from pg_database where datname = $1', [database])
+      if (found.rowCount !== 0) return
+    } else {
+      await admin.query(`drop database if exists ${database} with (force)`)
+    }
     await admin.query(`create database ${database}`)
   } finally {
     await admin.end()
@@ -34,12 +40,13 @@ async function recreateDatabase (url: string, database: string): Promise<void> {
 /**
  * Recreates and migrates `database` and builds the services on it. `env` overrides the
  * process environment for the app's config (log level, page size). The caller closes
- * `handle`; if migrating fails it is closed here, as the caller never received it.
+ * `handle`; if migrating fails it is closed here, as the caller never received it. With
+ * `keep`, an existing database is migrated and reused instead (the caller checks its seed).
  */
-export async function openBenchDatabase (database: string, env: Record<string, string>): Promise<BenchDatabase> {
+export async function openBenchDatabase (database: string, env: Record<string, string>, options: { keep?: boolean } = {}): Promise<BenchDatabase> {
   const url = process.env.DATABASE_URL
   if (url === undefined || url === '') throw new Error('Set DATABASE_URL to a Postgres server (the bench creates its own database).')
-  await recreateDatabase(url, database)
+  await recreateDatabase(url, database, options.keep ?? false)
   const config = loadConfig({ ...process.env, ...env, DATABASE_URL: withDatabase(url, database) })
   const handle = createPostgresDatabase(config.databaseUrl as string, config.databasePoolSize)
   try {
