@@ -66,6 +66,22 @@ export function resourceRouteSchemas (endpoint: 'Users' | 'Groups', component: '
   }
 }
 
+/** The server root (RFC 7644 §3.4.2.1, §3.4.3): one ListResponse over Users and Groups. */
+export const ROOT_ROUTE_SCHEMAS = {
+  list: {
+    tags: ['Root'],
+    summary: 'Query Users and Groups together (RFC 7644 §3.4.2.1); each resource carries its own schemas and meta.resourceType',
+    querystring: LIST_QUERY,
+    scimResponses: { 200: 'ListResponse', 400: 'Error', 401: 'Error' }
+  },
+  search: {
+    tags: ['Root'],
+    summary: 'Search Users and Groups together with the parameters in the body (RFC 7644 §3.4.3)',
+    body: OBJECT_BODY,
+    scimResponses: { 200: 'ListResponse', 400: 'Error', 401: 'Error' }
+  }
+} as const satisfies Record<string, ScimRouteSchema>
+
 export const BULK_ROUTE_SCHEMA: ScimRouteSchema = {
   tags: ['Bulk'],
   summary: 'Several operations in one request (RFC 7644 §3.7)',
@@ -83,5 +99,6 @@ export const REQUEST_BODY_COMPONENTS: Readonly<Record<string, string>> = {
   'PUT /scim/v2/Groups/{id}': 'Group',
   'PATCH /scim/v2/Groups/{id}': 'PatchOp',
   'POST /scim/v2/Groups/.search': 'SearchRequest',
+  'POST /scim/v2/.search': 'SearchRequest',
   'POST /scim/v2/Bulk': 'BulkRequest'
 }

@@ -104,7 +104,7 @@ function selectUsers (db: Executor, organizationId: string, filter: ScimFilter |
  * inside the user query: a page of users and their groups is one statement and one round
  * trip, not one query per user.
  */
-function groupsOfUser (db: Executor, alias: 'users' | 'page') {
+export function groupsOfUser (db: Executor, alias: 'users' | 'page') {
   const user = sql.ref(`${alias}.id`)
   const organization = sql.ref(`${alias}.organization_id`)
   return db.selectFrom('group_members')

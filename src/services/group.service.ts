@@ -194,8 +194,12 @@ export class GroupService {
     return toResult(record, baseUrl, projection, members)
   }
 
-  /** The responses for a listing page: the first members of every group in one query. */
-  private async buildPage (executor: Db, records: readonly GroupRecord[], baseUrl: string, projection: ScimProjectionParams): Promise<GroupResult[]> {
+  /**
+   * The responses for a listing page: the first members of every group in one query, one
+   * member budget for the page. Root-level queries (root-search.service.ts) build their
+   * groups here too, so both listings obey the same member rules.
+   */
+  async buildPage (executor: Db, records: readonly GroupRecord[], baseUrl: string, projection: ScimProjectionParams): Promise<GroupResult[]> {
     const shape = memberShapeOf(projection)
     if (shape === undefined) return records.map(record => toResult(record, baseUrl, projection, undefined))
     const limit = Math.min(LIST_FIRST_MEMBERS, this.config.maxInlineMembers + 1)

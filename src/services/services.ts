@@ -5,6 +5,7 @@
 import type { Config } from '../config.js'
 import type { Db } from '../db/database.js'
 import { GroupService } from './group.service.js'
+import { RootSearchService } from './root-search.service.js'
 import { TokenService } from './token.service.js'
 import { UserService } from './user.service.js'
 
@@ -12,12 +13,15 @@ export interface Services {
   readonly tokens: TokenService
   readonly users: UserService
   readonly groups: GroupService
+  readonly root: RootSearchService
 }
 
 export function createServices (db: Db, config: Config): Services {
+  const groups = new GroupService(db, config)
   return {
     tokens: new TokenService(db),
     users: new UserService(db, config),
-    groups: new GroupService(db, config)
+    groups,
+    root: new RootSearchService(db, config, groups)
   }
 }

@@ -41,7 +41,8 @@ export function serviceProviderFeatures (config: Config) {
     changePassword: false,
     sort: true,
     etag: true,
-    // RFC 9865: both index (startIndex) and cursor paging work on /Users and /Groups.
+    // RFC 9865: both index (startIndex) and cursor paging work on /Users, /Groups and the
+    // root-level queries (GET / and POST /.search), with the same page sizes.
     pagination: {
       cursor: true,
       index: true,

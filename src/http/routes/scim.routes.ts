@@ -10,6 +10,7 @@ import { SCIM_CONTENT_TYPE } from '../scim-media.js'
 import { registerBulkRoutes } from './bulk.routes.js'
 import { registerDiscoveryRoutes } from './discovery.routes.js'
 import { registerGroupRoutes } from './groups.routes.js'
+import { registerRootRoutes } from './root.routes.js'
 import { registerUserRoutes } from './users.routes.js'
 
 export interface ScimRouteContext {
@@ -24,5 +25,6 @@ export async function registerScimRoutes (scope: FastifyInstance, context: ScimR
   registerDiscoveryRoutes(scope, context)
   registerUserRoutes(scope, context)
   registerGroupRoutes(scope, context)
+  registerRootRoutes(scope, context)
   registerBulkRoutes(scope, context)
 }
