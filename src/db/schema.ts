@@ -18,6 +18,10 @@ export interface ApiTokensTable {
   created_at: Generated<Date>
   last_used_at: Date | null
   revoked_at: Date | null
+  /** Written as a Postgres array literal (see token.repository.ts), read as an array. */
+  scopes: ColumnType<string[], string, string>
+  expires_at: Date | null
+  rotated_from: string | null
 }
 
 export interface UsersTable {

@@ -1,12 +1,14 @@
 /**
  * Builds the Fastify application; never listens (server.ts does). Plugins load in a fixed
- * order: infrastructure (logging, parsing, validation, errors, docs), then routes.
+ * order: authorization first (it must see every route as it is registered), then
+ * infrastructure (logging, parsing, validation, errors, docs), then routes.
  */
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import { SCIM_BASE_PATH, type Config } from '../config.js'
 import type { Db } from '../db/database.js'
 import { createServices, type Services } from '../services/services.js'
+import { registerAuthorization } from './plugins/auth.js'
 import { registerContentTypes } from './plugins/content-type.js'
 import { registerErrorHandler } from './plugins/error-handler.js'
 import { registerOpenApi } from './plugins/openapi.js'
@@ -48,6 +50,7 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
     }
   })
 
+  registerAuthorization(app, services.tokens)
   registerContentTypes(app)
   registerValidation(app)
   registerErrorHandler(app)

@@ -81,6 +81,23 @@ export class ScimError extends Error {
     return new ScimError(401, detail, undefined, { 'WWW-Authenticate': 'Bearer realm="scim"' })
   }
 
+  /**
+   * RFC 6750 §3.1 `invalid_token`: the credential is unknown, revoked or expired. The
+   * description is one of a few fixed phrases, never anything a client sent.
+   */
+  static invalidToken (detail: string, description: string): ScimError {
+    return new ScimError(401, detail, undefined, {
+      'WWW-Authenticate': `Bearer realm="scim", error="invalid_token", error_description="${description}"`
+    })
+  }
+
+  /** RFC 6750 §3.1 `insufficient_scope`: a valid token without the scope the request needs. */
+  static insufficientScope (scope: string, detail: string): ScimError {
+    return new ScimError(403, detail, undefined, {
+      'WWW-Authenticate': `Bearer realm="scim", error="insufficient_scope", scope="${scope}"`
+    })
+  }
+
   static forbidden (detail: string): ScimError {
     return new ScimError(403, detail)
   }

@@ -1,29 +1,71 @@
 /**
- * API tokens: each belongs to one organization. A token is shown once, when created; only
- * its SHA-256 hash is stored.
+ * API tokens: each belongs to one organization and carries scopes (token-scopes.ts), and may
+ * expire. A token is shown once, when created; only its SHA-256 hash is stored.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Db } from '../db/database.js'
+import { isConstraintViolation } from '../db/constraint-errors.js'
 import { ensureOrganization, type Organization } from '../repositories/organization.repository.js'
 import {
-  countTokens, ensureToken, findTokenByHash, insertToken, listTokens, revokeLabelledTokensExcept, revokeToken, touchToken, type ApiTokenRecord
+  countTokens, ensureToken, findSuccessorId, findTokenByHash, insertToken, listTokens, lockTokenById, revokeLabelledTokensExcept,
+  revokeToken, setTokenExpiry, touchToken, type ApiTokenRecord
 } from '../repositories/token.repository.js'
+import { expandScopes, FULL_ACCESS, type TokenScope } from './token-scopes.js'
 
 const TOKEN_PREFIX = 'scim_'
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 export const DEFAULT_ORGANIZATION = 'default'
-const CONFIGURED_TOKEN_LABEL = 'SCIM_BEARER_TOKEN'
+export const CONFIGURED_TOKEN_LABEL = 'SCIM_BEARER_TOKEN'
 
 export interface AuthenticatedOrganization {
   readonly id: string
   readonly name: string
   readonly tokenId: string
+  /** The token's effective scopes (implied ones included). */
+  readonly scopes: readonly TokenScope[]
+}
+
+/** What authentication concludes about a presented token. */
+export type TokenVerdict =
+  | { readonly kind: 'valid', readonly organization: AuthenticatedOrganization }
+  /** Unknown or revoked: the two are not told apart. */
+  | { readonly kind: 'invalid' }
+  | { readonly kind: 'expired', readonly expiresAt: Date }
+
+export interface TokenOptions {
+  /** Granted scopes; implied ones are added. Default: every scope (what a token was before scopes). */
+  readonly scopes?: readonly string[]
+  readonly label?: string | null
+  /** Null or absent: the token does not expire. */
+  readonly expiresAt?: Date | null
 }
 
 export interface CreatedToken {
   readonly id: string
   readonly token: string
   readonly organization: Organization
+  readonly scopes: readonly TokenScope[]
+  readonly expiresAt: Date | null
+}
+
+export interface RotateOptions {
+  /** How long the old token keeps working; 0 retires it at once. */
+  readonly graceMs: number
+  /** The new token's expiry; by default it gets the old token's lifetime, counted from now. */
+  readonly expiresAt?: Date | null
+}
+
+export interface RotatedToken {
+  readonly id: string
+  readonly token: string
+  readonly scopes: readonly TokenScope[]
+  readonly expiresAt: Date | null
+  readonly previous: { readonly id: string, readonly worksUntil: Date }
+}
+
+/** A rotation that cannot happen, with a message for the administrator. */
+export class TokenRotationError extends Error {
+  override name = 'TokenRotationError'
 }
 
 export function hashToken (token: string): string {
@@ -47,6 +89,20 @@ export function extractToken (authorization: string | undefined): string | undef
   return token
 }
 
+/**
+ * The decision on a stored token at instant `now` (ms). Pure, and made at use time: a
+ * record held in a cache expires exactly when the stored one does. A token is valid strictly
+ * before its expiry instant.
+ */
+export function judgeToken (record: ApiTokenRecord | undefined, now: number): TokenVerdict {
+  if (record === undefined || record.revokedAt !== null) return { kind: 'invalid' }
+  if (record.expiresAt !== null && now >= record.expiresAt.getTime()) return { kind: 'expired', expiresAt: record.expiresAt }
+  return {
+    kind: 'valid',
+    organization: { id: record.organizationId, name: record.organizationName, tokenId: record.id, scopes: record.scopes }
+  }
+}
+
 /** How often one instance records a token's use (the repository also skips fresher rows). */
 const TOUCH_INTERVAL_MS = 60_000
 
@@ -54,17 +110,25 @@ export class TokenService {
   /** When this instance last recorded each token's use: most requests then need no write. */
   private readonly touched = new Map<string, number>()
 
-  constructor (private readonly db: Db) {}
+  /** `clock` gives the current time in ms (tests move it to an expiry boundary). */
+  constructor (private readonly db: Db, private readonly clock: () => number = Date.now) {}
 
-  async authenticate (token: string): Promise<AuthenticatedOrganization | undefined> {
+  /** One indexed lookup by hash, then the decision; records use of valid tokens. */
+  async verify (token: string): Promise<TokenVerdict> {
     const hash = hashToken(token)
     const record = await findTokenByHash(this.db, hash)
     // The lookup is by hash (an index probe); comparing the hashes again in constant time
     // keeps the decision itself free of timing differences.
-    if (record === undefined || !timingSafeEqual(Buffer.from(record.tokenHash, 'hex'), Buffer.from(hash, 'hex'))) return undefined
-    if (record.revokedAt !== null) return undefined
-    await this.recordUse(record.id)
-    return { id: record.organizationId, name: record.organizationName, tokenId: record.id }
+    const matches = record !== undefined && timingSafeEqual(Buffer.from(record.tokenHash, 'hex'), Buffer.from(hash, 'hex'))
+    const verdict = judgeToken(matches ? record : undefined, this.clock())
+    if (verdict.kind === 'valid') await this.recordUse(verdict.organization.tokenId)
+    return verdict
+  }
+
+  /** The organization of a valid token; undefined for unknown, revoked or expired ones. */
+  async authenticate (token: string): Promise<AuthenticatedOrganization | undefined> {
+    const verdict = await this.verify(token)
+    return verdict.kind === 'valid' ? verdict.organization : undefined
   }
 
   private async recordUse (tokenId: string): Promise<void> {
@@ -75,16 +139,59 @@ export class TokenService {
     await touchToken(this.db, tokenId)
   }
 
-  async create (organizationName: string, label: string | null = null): Promise<CreatedToken> {
+  async create (organizationName: string, options: TokenOptions = {}): Promise<CreatedToken> {
+    const scopes = expandScopes(options.scopes ?? FULL_ACCESS)
+    const expiresAt = options.expiresAt ?? null
     const organization = await ensureOrganization(this.db, organizationName)
     const token = generateToken()
-    const id = await insertToken(this.db, organization.id, hashToken(token), label)
-    return { id, token, organization }
+    const id = await insertToken(this.db, {
+      organizationId: organization.id, tokenHash: hashToken(token), label: options.label ?? null, scopes, expiresAt, createdAt: new Date(this.clock())
+    })
+    return { id, token, organization, scopes, expiresAt }
   }
 
   /**
-   * Start-up provisioning: SCIM_BEARER_TOKEN is accepted for `default`; without it, a first
-   * start with no token at all creates one and returns it so it can be printed once.
+   * A new token with the same organization, scopes and label; the old one keeps working
+   * until the grace period ends (or its own expiry, if sooner), so a client can be
+   * reconfigured without an outage. A token is rotated at most once: rotate its successor
+   * next time.
+   */
+  async rotate (id: string, options: RotateOptions): Promise<RotatedToken> {
+    if (!UUID_PATTERN.test(id)) throw new TokenRotationError(`No token with id ${id}.`)
+    const now = this.clock()
+    const token = generateToken()
+    try {
+      return await this.db.transaction().execute(async trx => {
+        const old = await lockTokenById(trx, id)
+        if (old === undefined) throw new TokenRotationError(`No token with id ${id}.`)
+        if (old.revokedAt !== null) throw new TokenRotationError(`Token ${id} is revoked; create a new one instead.`)
+        if (old.expiresAt !== null && old.expiresAt.getTime() <= now) throw new TokenRotationError(`Token ${id} has expired; create a new one instead.`)
+        if (old.label === CONFIGURED_TOKEN_LABEL) {
+          throw new TokenRotationError(`Token ${id} comes from SCIM_BEARER_TOKEN: change that setting instead (the previous value stops working at the next start).`)
+        }
+        const successor = await findSuccessorId(trx, id)
+        if (successor !== undefined) throw alreadyRotated(id, successor)
+        const lifetime = old.expiresAt === null ? null : old.expiresAt.getTime() - old.createdAt.getTime()
+        const expiresAt = options.expiresAt !== undefined ? options.expiresAt : lifetime === null ? null : new Date(now + lifetime)
+        const newId = await insertToken(trx, {
+          organizationId: old.organizationId, tokenHash: hashToken(token), label: old.label, scopes: old.scopes, expiresAt, createdAt: new Date(now), rotatedFrom: old.id
+        })
+        const graceEnd = now + Math.max(0, options.graceMs)
+        const worksUntil = new Date(old.expiresAt === null ? graceEnd : Math.min(graceEnd, old.expiresAt.getTime()))
+        await setTokenExpiry(trx, old.id, worksUntil)
+        return { id: newId, token, scopes: old.scopes, expiresAt, previous: { id: old.id, worksUntil } }
+      })
+    } catch (error) {
+      // Two rotations of one token at once: the unique successor constraint lets one win.
+      if (isConstraintViolation(error, 'api_tokens__rotated_from__key')) throw alreadyRotated(id)
+      throw error
+    }
+  }
+
+  /**
+   * Start-up provisioning: SCIM_BEARER_TOKEN is accepted for `default` with every scope;
+   * without it, a first start with no token at all creates one (every scope too) and returns
+   * it so it can be printed once.
    */
   async bootstrap (configuredToken: string | undefined): Promise<CreatedToken | undefined> {
     if (configuredToken !== undefined) {
@@ -92,13 +199,13 @@ export class TokenService {
       const organization = await ensureOrganization(this.db, DEFAULT_ORGANIZATION)
       const hash = hashToken(configuredToken)
       await this.db.transaction().execute(async trx => {
-        await ensureToken(trx, organization.id, hash, CONFIGURED_TOKEN_LABEL)
+        await ensureToken(trx, organization.id, hash, CONFIGURED_TOKEN_LABEL, FULL_ACCESS)
         await revokeLabelledTokensExcept(trx, organization.id, CONFIGURED_TOKEN_LABEL, hash)
       })
       return undefined
     }
     if (await countTokens(this.db) > 0) return undefined
-    return this.create(DEFAULT_ORGANIZATION, 'created on first start')
+    return this.create(DEFAULT_ORGANIZATION, { label: 'created on first start', scopes: FULL_ACCESS })
   }
 
   list (organizationName?: string): Promise<ApiTokenRecord[]> {
@@ -109,4 +216,9 @@ export class TokenService {
     if (!UUID_PATTERN.test(id)) return false
     return revokeToken(this.db, id)
   }
+}
+
+function alreadyRotated (id: string, successor?: string): TokenRotationError {
+  const to = successor === undefined ? '' : ` (to ${successor})`
+  return new TokenRotationError(`Token ${id} was rotated already${to}: rotate its successor instead.`)
 }

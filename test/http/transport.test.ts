@@ -5,11 +5,12 @@ const ERROR_URN = 'urn:ietf:params:scim:api:messages:2.0:Error'
 
 t.test('SCIM transport and error shapes', async t => {
   const { app, auth } = await build(t, { BODY_LIMIT_BYTES: '2048', BULK_MAX_PAYLOAD_BYTES: '1048576' })
-  // Probe routes inside the SCIM scope, to observe parsing without depending on resources.
+  // Probe routes inside the SCIM scope, to observe parsing without depending on resources
+  // (public: they test parsing, not authentication).
   await app.register(async scope => {
     scope.addHook('onRequest', async (_req, reply) => { reply.type('application/scim+json; charset=utf-8') })
-    scope.route({ method: ['POST', 'DELETE', 'GET'], url: '/echo', handler: async req => ({ body: req.body ?? null }) })
-    scope.get('/boom', async () => { throw new Error('secret internal detail') })
+    scope.route({ method: ['POST', 'DELETE', 'GET'], url: '/echo', config: { scope: 'public' }, handler: async req => ({ body: req.body ?? null }) })
+    scope.get('/boom', { config: { scope: 'public' } }, async () => { throw new Error('secret internal detail') })
   }, { prefix: '/scim/v2/probe' })
 
   t.test('application/scim+json and application/json, with or without charset, are JSON', async t => {

@@ -1,29 +1,106 @@
 /**
- * Bearer-token authentication for everything under the SCIM base path. Each token belongs to
- * one organization; the request carries that organization from here on, and every service
- * call is scoped by it.
+ * Authentication and authorization for every route of the application, in one place.
+ *
+ * Each route declares its decision in its definition: `config: { scope: 'scim:read' }` (the
+ * scope a token needs; see services/token-scopes.ts) or `config: { scope: 'public' }` (no
+ * token). A route without a decision stops the application from starting (checked when it
+ * becomes ready), and would be refused at request time anyway: nothing is open by omission.
+ *
+ * A token belongs to one organization; the request carries that organization from here on,
+ * and every service call is scoped by it. Unknown endpoints answer 404 to anyone: the list
+ * of endpoints is public (the OpenAPI document) and a 404 reveals no data.
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
 import { ScimError } from '../../scim/errors.js'
-import { extractToken, type AuthenticatedOrganization, type TokenService } from '../../services/token.service.js'
+import { extractToken, type AuthenticatedOrganization, type TokenService, type TokenVerdict } from '../../services/token.service.js'
+import { isRouteScope, isTokenScope, type RouteScope, type TokenScope } from '../../services/token-scopes.js'
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Required on every route: the scope a token needs, or `public`. */
+    scope?: RouteScope
+  }
   interface FastifyRequest {
     organization?: AuthenticatedOrganization
   }
 }
 
-export function registerAuthentication (scope: FastifyInstance, tokens: TokenService): void {
-  scope.addHook('onRequest', async request => {
-    const token = extractToken(request.headers.authorization)
-    if (token === undefined) throw ScimError.unauthorized()
-    const organization = await tokens.authenticate(token)
-    if (organization === undefined) throw ScimError.unauthorized('The bearer token is not valid or has been revoked.')
-    request.organization = organization
+export interface RouteScopeEntry {
+  readonly methods: readonly string[]
+  readonly url: string
+  /** Undefined when the route made no decision (the application then refuses to start). */
+  readonly scope: RouteScope | undefined
+}
+
+/** The options of every route registered, read once all onRoute hooks have run. */
+const registeredRoutes = new WeakMap<FastifyInstance, RouteOptions[]>()
+
+/** Every route of the application with its scope decision (tests walk this list). */
+export function listRouteScopes (app: FastifyInstance): RouteScopeEntry[] {
+  return (registeredRoutes.get(app) ?? []).map(route => ({
+    methods: ([] as string[]).concat(route.method),
+    url: route.url,
+    scope: isRouteScope(route.config?.scope) ? route.config.scope : undefined
+  }))
+}
+
+/**
+ * Marks the routes registered in `scope` (and its children) public unless they decide
+ * otherwise: for routes defined by third-party plugins (the API docs UI), which take no
+ * route config of ours.
+ */
+export function declarePublicRoutes (scope: FastifyInstance): void {
+  scope.addHook('onRoute', route => {
+    if (route.config?.scope === undefined) route.config = { ...route.config, scope: 'public' }
   })
 }
 
-/** The authenticated organization; only valid inside the authenticated scope. */
+function describe (route: RouteScopeEntry): string {
+  return `${route.methods.join(',')} ${route.url}`
+}
+
+/** Must be called on the root instance before any route is registered. */
+export function registerAuthorization (app: FastifyInstance, tokens: TokenService): void {
+  const routes: RouteOptions[] = []
+  registeredRoutes.set(app, routes)
+  app.addHook('onRoute', route => { routes.push(route) })
+  app.addHook('onReady', async () => {
+    const undecided = listRouteScopes(app).filter(route => route.scope === undefined)
+    if (undecided.length > 0) {
+      throw new Error(`Routes without a scope decision (set config.scope to a token scope or 'public'): ${undecided.map(describe).join('; ')}`)
+    }
+  })
+
+  app.addHook('onRequest', async request => {
+    if (request.is404) return
+    const required = request.routeOptions.config.scope
+    if (required === 'public') return
+    // Fail closed: unreachable once onReady has checked every route.
+    if (!isTokenScope(required)) throw new Error(`Route ${request.method} ${request.routeOptions.url} has no scope decision`)
+    request.organization = await authorize(request, tokens, required)
+  })
+}
+
+async function authorize (request: FastifyRequest, tokens: TokenService, required: TokenScope): Promise<AuthenticatedOrganization> {
+  const token = extractToken(request.headers.authorization)
+  if (token === undefined) throw ScimError.unauthorized()
+  const verdict: TokenVerdict = await tokens.verify(token)
+  if (verdict.kind === 'invalid') {
+    throw ScimError.invalidToken('The bearer token is not valid or has been revoked.', 'The token is not valid')
+  }
+  if (verdict.kind === 'expired') {
+    // Only the presented token's own expiry is told, nothing about any other token.
+    throw ScimError.invalidToken(`The bearer token expired at ${verdict.expiresAt.toISOString()}; ask an administrator for a new one.`, 'The token expired')
+  }
+  const organization = verdict.organization
+  if (!organization.scopes.includes(required)) {
+    throw ScimError.insufficientScope(required,
+      `This token lacks the scope ${required}, which ${request.method} ${request.routeOptions.url} needs (it has ${organization.scopes.join(', ')}).`)
+  }
+  return organization
+}
+
+/** The authenticated organization; only valid on routes that need a token. */
 export function organizationOf (request: { organization?: AuthenticatedOrganization }): AuthenticatedOrganization {
   if (request.organization === undefined) throw ScimError.unauthorized()
   return request.organization

@@ -7,6 +7,8 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
+import { declarePublicRoutes } from './auth.js'
+import { isTokenScope } from '../../services/token-scopes.js'
 import { OPENAPI_COMPONENT_SCHEMAS } from '../openapi-schemas.js'
 import { REQUEST_BODY_COMPONENTS } from '../route-schemas.js'
 import { JSON_MEDIA_TYPES } from '../scim-media.js'
@@ -15,7 +17,7 @@ const SCIM_MEDIA_TYPE = JSON_MEDIA_TYPES[0]
 
 const DESCRIPTIONS: Record<string, string> = {
   200: 'OK', 201: 'Created', 204: 'No content', 304: 'Not modified (If-None-Match)', 400: 'Invalid request (SCIM error)',
-  401: 'Missing or invalid token', 404: 'Not found', 409: 'Uniqueness conflict', 412: 'If-Match does not match', 413: 'Payload too large'
+  401: 'Missing, invalid, revoked or expired token', 403: 'The token lacks the scope this operation needs', 404: 'Not found', 409: 'Uniqueness conflict', 412: 'If-Match does not match', 413: 'Payload too large'
 }
 
 type Schema = Record<string, unknown>
@@ -59,19 +61,33 @@ export async function registerOpenApi (app: FastifyInstance): Promise<void> {
       },
       components: {
         securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token of one organization.' }
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API token of one organization, with scopes. Each operation lists the scope it needs ' +
+              '(OpenAPI 3.1 role names): scim:read (GET, .search, discovery), scim:write (every SCIM method and /Bulk; ' +
+              'implies scim:read), events:read (the change feed), events:manage (webhook receivers; implies events:read). ' +
+              'A token without the scope gets 403 with WWW-Authenticate: Bearer error="insufficient_scope" (RFC 6750 §3.1).'
+          }
         }
       }
     },
-    transform: ({ schema, url }) => {
+    transform: ({ schema, url, route }) => {
       const { scimResponses, ...rest } = (schema ?? {}) as Schema & { scimResponses?: Record<string, string | null> }
-      if (scimResponses === undefined) return { schema: rest, url }
-      const documented: Schema = { ...rest, response: toResponses(scimResponses), security: [{ bearerAuth: [] }], produces: [SCIM_MEDIA_TYPE] }
+      const scope = route.config?.scope
+      const secured: Schema = isTokenScope(scope) ? { ...rest, security: [{ bearerAuth: [scope] }] } : rest
+      if (scimResponses === undefined) return { schema: secured, url }
+      const responses = isTokenScope(scope) ? { ...scimResponses, 401: 'Error', 403: 'Error' } : scimResponses
+      const documented: Schema = { ...secured, response: toResponses(responses), produces: [SCIM_MEDIA_TYPE] }
       delete documented.body
       return { schema: documented, url }
     },
     transformObject: document => completeDocument(('openapiObject' in document ? document.openapiObject : document.swaggerObject) as Schema)
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
+  // The documentation is public, like the document it shows.
+  await app.register(async docs => {
+    declarePublicRoutes(docs)
+    await docs.register(swaggerUi, { routePrefix: '/docs' })
+  })
+  app.get('/openapi.json', { config: { scope: 'public' }, schema: { hide: true } }, async () => app.swagger())
 }

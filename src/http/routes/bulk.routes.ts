@@ -23,7 +23,10 @@ export function registerBulkRoutes (scope: FastifyInstance, { config }: ScimRout
     if (Number.isFinite(declared) && declared > maxPayloadSize) throw tooLarge()
   }
 
+  // Bulk needs scim:write whatever it contains, so a read-only token is refused before the
+  // body is read: nothing of it runs (RFC 7644 §3.7 bulk operations are all writes anyway).
   scope.post('/Bulk', {
+    config: { scope: 'scim:write' },
     schema: BULK_ROUTE_SCHEMA,
     bodyLimit: maxPayloadSize,
     onRequest: checkDeclaredLength,

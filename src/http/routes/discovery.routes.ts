@@ -58,22 +58,22 @@ export function registerDiscoveryRoutes (scope: FastifyInstance, { config }: Sci
   const base = (request: FastifyRequest) => scimBaseUrl(request, config)
   const tags = ['discovery']
 
-  scope.get('/ServiceProviderConfig', { schema: { tags, summary: 'Features this service supports' } }, async request => {
+  scope.get('/ServiceProviderConfig', { config: { scope: 'scim:read' }, schema: { tags, summary: 'Features this service supports' } }, async request => {
     refuseFilter(request)
     return buildServiceProviderConfig(base(request), serviceProviderFeatures(config))
   })
-  scope.get('/ResourceTypes', { schema: { tags, summary: 'Resource types (User, Group)' } }, async request => {
+  scope.get('/ResourceTypes', { config: { scope: 'scim:read' }, schema: { tags, summary: 'Resource types (User, Group)' } }, async request => {
     refuseFilter(request)
     return listOf(buildResourceTypes(base(request)))
   })
-  scope.get<{ Params: { name: string } }>('/ResourceTypes/:name', { schema: { tags, summary: 'One resource type' } }, async request => {
+  scope.get<{ Params: { name: string } }>('/ResourceTypes/:name', { config: { scope: 'scim:read' }, schema: { tags, summary: 'One resource type' } }, async request => {
     return findById(buildResourceTypes(base(request)), request.params.name, 'resource type')
   })
-  scope.get('/Schemas', { schema: { tags, summary: 'Schemas of the resources' } }, async request => {
+  scope.get('/Schemas', { config: { scope: 'scim:read' }, schema: { tags, summary: 'Schemas of the resources' } }, async request => {
     refuseFilter(request)
     return listOf(buildSchemasDocuments(base(request)))
   })
-  scope.get<{ Params: { urn: string } }>('/Schemas/:urn', { schema: { tags, summary: 'One schema, by URN' } }, async request => {
+  scope.get<{ Params: { urn: string } }>('/Schemas/:urn', { config: { scope: 'scim:read' }, schema: { tags, summary: 'One schema, by URN' } }, async request => {
     return findById(buildSchemasDocuments(base(request)), request.params.urn, 'schema')
   })
   // RFC 7644 §3.11: /Me is the authenticated subject's own resource. Tokens here belong to
@@ -81,6 +81,8 @@ export function registerDiscoveryRoutes (scope: FastifyInstance, { config }: Sci
   scope.route({
     method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     url: '/Me',
+    // Any SCIM reader gets the same 501; no method here changes anything.
+    config: { scope: 'scim:read' },
     schema: { tags, summary: 'Not supported: tokens belong to organizations, not users' },
     handler: async () => { throw ScimError.notImplemented('/Me is not supported: API tokens belong to an organization, not to a user.') }
   })

@@ -30,22 +30,22 @@ export function registerGroupRoutes (scope: FastifyInstance, context: ScimRouteC
   }
 
   // Okta's connection test: GET /Groups?startIndex=1&count=100, possibly on an empty tenant.
-  scope.get('/Groups', { schema: schemas.list }, async request => {
+  scope.get('/Groups', { config: { scope: 'scim:read' }, schema: schemas.list }, async request => {
     return await groups.list(scopeOf(request), listInputFromQuery(request.query))
   })
 
   // RFC 7644 §3.4.3: a search with the parameters in the body.
-  scope.post('/Groups/.search', { schema: schemas.search }, async (request, reply) => {
+  scope.post('/Groups/.search', { config: { scope: 'scim:read' }, schema: schemas.search }, async (request, reply) => {
     return reply.code(200).send(await groups.list(scopeOf(request), listInputFromSearchBody(request.body)))
   })
 
-  scope.post('/Groups', { schema: schemas.create }, async (request, reply) => {
+  scope.post('/Groups', { config: { scope: 'scim:write' }, schema: schemas.create }, async (request, reply) => {
     const result = await groups.create(scopeOf(request), request.body, projectionFromQuery(request.query))
     reply.header('Location', `${scimBaseUrl(request, config)}/Groups/${result.id}`)
     return sendGroup(request, reply, result, 201)
   })
 
-  scope.get<{ Params: IdParams }>('/Groups/:id', { schema: schemas.get }, async (request, reply) => {
+  scope.get<{ Params: IdParams }>('/Groups/:id', { config: { scope: 'scim:read' }, schema: schemas.get }, async (request, reply) => {
     const result = await groups.get(scopeOf(request), request.params.id, projectionFromQuery(request.query))
     // RFC 7644 §3.14 / RFC 7232 §3.2: the client's copy is current.
     if (matchesIfNoneMatch(request.headers['if-none-match'], result.version)) {
@@ -54,14 +54,14 @@ export function registerGroupRoutes (scope: FastifyInstance, context: ScimRouteC
     return sendGroup(request, reply, result)
   })
 
-  scope.put<{ Params: IdParams }>('/Groups/:id', { schema: schemas.replace }, async (request, reply) => {
+  scope.put<{ Params: IdParams }>('/Groups/:id', { config: { scope: 'scim:write' }, schema: schemas.replace }, async (request, reply) => {
     const result = await groups.replace(scopeOf(request), request.params.id, request.body, ifMatchOf(request), projectionFromQuery(request.query))
     return sendGroup(request, reply, result)
   })
 
   // CLIENTS.md "Groups": 204 without a body (Entra: a body listing all members "isn't
   // advisable"), unless the request names attributes to return (RFC 7644 §3.5.2).
-  scope.patch<{ Params: IdParams }>('/Groups/:id', { schema: schemas.patch }, async (request, reply) => {
+  scope.patch<{ Params: IdParams }>('/Groups/:id', { config: { scope: 'scim:write' }, schema: schemas.patch }, async (request, reply) => {
     const projection = projectionFromQuery(request.query)
     const patched = await groups.patch(scopeOf(request), request.params.id, request.body, ifMatchOf(request),
       asksForAttributes(projection) ? projection : undefined)
@@ -72,7 +72,7 @@ export function registerGroupRoutes (scope: FastifyInstance, context: ScimRouteC
   })
 
   // JumpCloud's connection test deletes the group it created; memberships go, users stay.
-  scope.delete<{ Params: IdParams }>('/Groups/:id', { schema: schemas.delete }, async (request, reply) => {
+  scope.delete<{ Params: IdParams }>('/Groups/:id', { config: { scope: 'scim:write' }, schema: schemas.delete }, async (request, reply) => {
     await groups.delete(scopeOf(request), request.params.id, ifMatchOf(request))
     return reply.code(204).send()
   })

@@ -11,10 +11,12 @@ const statusSchema = {
 
 export function registerHealthRoutes (app: FastifyInstance, db: Db): void {
   app.get('/health/live', {
+    config: { scope: 'public' },
     schema: { tags: ['health'], summary: 'The process is up', response: { 200: statusSchema } }
   }, async () => ({ status: 'ok' }))
 
   app.get('/health/ready', {
+    config: { scope: 'public' },
     schema: { tags: ['health'], summary: 'The service can reach its database', response: { 200: statusSchema } }
   }, async request => {
     try {

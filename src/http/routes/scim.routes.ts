@@ -1,11 +1,11 @@
 /**
- * Everything under /scim/v2: authenticated, SCIM media type on every response.
+ * Everything under /scim/v2: SCIM media type on every response. Each route declares the
+ * token scope it needs; plugins/auth.ts authenticates and enforces it.
  */
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../config.js'
 import type { Services } from '../../services/services.js'
 import { requireValidHost } from '../base-url.js'
-import { registerAuthentication } from '../plugins/auth.js'
 import { SCIM_CONTENT_TYPE } from '../scim-media.js'
 import { registerBulkRoutes } from './bulk.routes.js'
 import { registerDiscoveryRoutes } from './discovery.routes.js'
@@ -21,7 +21,6 @@ export interface ScimRouteContext {
 export async function registerScimRoutes (scope: FastifyInstance, context: ScimRouteContext): Promise<void> {
   scope.addHook('onRequest', async (_request, reply) => { reply.type(SCIM_CONTENT_TYPE) })
   requireValidHost(scope, context.config)
-  registerAuthentication(scope, context.services.tokens)
   registerDiscoveryRoutes(scope, context)
   registerUserRoutes(scope, context)
   registerGroupRoutes(scope, context)

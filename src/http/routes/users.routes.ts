@@ -26,22 +26,22 @@ export function registerUserRoutes (scope: FastifyInstance, context: ScimRouteCo
     return reply.code(status).send(result.resource)
   }
 
-  scope.get('/Users', { schema: schemas.list }, async request => {
+  scope.get('/Users', { config: { scope: 'scim:read' }, schema: schemas.list }, async request => {
     return await users.list(scopeOf(request), listInputFromQuery(request.query))
   })
 
   // RFC 7644 §3.4.3: a search with the parameters in the body (filters too long for a URL).
-  scope.post('/Users/.search', { schema: schemas.search }, async (request, reply) => {
+  scope.post('/Users/.search', { config: { scope: 'scim:read' }, schema: schemas.search }, async (request, reply) => {
     return reply.code(200).send(await users.list(scopeOf(request), listInputFromSearchBody(request.body)))
   })
 
-  scope.post('/Users', { schema: schemas.create }, async (request, reply) => {
+  scope.post('/Users', { config: { scope: 'scim:write' }, schema: schemas.create }, async (request, reply) => {
     const result = await users.create(scopeOf(request), request.body, projectionFromQuery(request.query))
     reply.header('Location', `${scimBaseUrl(request, config)}/Users/${result.id}`)
     return sendUser(reply, result, 201)
   })
 
-  scope.get<{ Params: IdParams }>('/Users/:id', { schema: schemas.get }, async (request, reply) => {
+  scope.get<{ Params: IdParams }>('/Users/:id', { config: { scope: 'scim:read' }, schema: schemas.get }, async (request, reply) => {
     const result = await users.get(scopeOf(request), request.params.id, projectionFromQuery(request.query))
     // RFC 7644 §3.14 / RFC 7232 §3.2: the client's copy is current.
     if (matchesIfNoneMatch(request.headers['if-none-match'], result.version)) {
@@ -50,18 +50,18 @@ export function registerUserRoutes (scope: FastifyInstance, context: ScimRouteCo
     return sendUser(reply, result)
   })
 
-  scope.put<{ Params: IdParams }>('/Users/:id', { schema: schemas.replace }, async (request, reply) => {
+  scope.put<{ Params: IdParams }>('/Users/:id', { config: { scope: 'scim:write' }, schema: schemas.replace }, async (request, reply) => {
     const result = await users.replace(scopeOf(request), request.params.id, request.body, ifMatchOf(request), projectionFromQuery(request.query))
     return sendUser(reply, result)
   })
 
   // Entra documents 200 with the resource for a user PATCH (CLIENTS.md "Users"); Okta accepts it.
-  scope.patch<{ Params: IdParams }>('/Users/:id', { schema: schemas.patch }, async (request, reply) => {
+  scope.patch<{ Params: IdParams }>('/Users/:id', { config: { scope: 'scim:write' }, schema: schemas.patch }, async (request, reply) => {
     const result = await users.patch(scopeOf(request), request.params.id, request.body, ifMatchOf(request), projectionFromQuery(request.query))
     return sendUser(reply, result)
   })
 
-  scope.delete<{ Params: IdParams }>('/Users/:id', { schema: schemas.delete }, async (request, reply) => {
+  scope.delete<{ Params: IdParams }>('/Users/:id', { config: { scope: 'scim:write' }, schema: schemas.delete }, async (request, reply) => {
     await users.delete(scopeOf(request), request.params.id, ifMatchOf(request))
     return reply.code(204).send()
   })
