@@ -8,6 +8,8 @@ import { loadConfig, type Config } from '../../src/config.js'
 import type { Db } from '../../src/db/database.js'
 import { buildApp } from '../../src/http/app.js'
 import { createServices, type Services } from '../../src/services/services.js'
+import { TokenService } from '../../src/services/token.service.js'
+import { FULL_ACCESS } from '../../src/services/token-scopes.js'
 import { createTestDatabase } from './database.js'
 
 interface Teardown { teardown (fn: () => unknown): void }
@@ -26,10 +28,16 @@ export interface TestApp {
   tokenFor (organization: string): Promise<{ authorization: string }>
 }
 
-export async function build (t: Teardown, env: Record<string, string> = {}): Promise<TestApp> {
+export interface BuildOptions {
+  /** The tokens' clock in ms (expiry tests move it); Date.now by default. */
+  readonly clock?: () => number
+}
+
+export async function build (t: Teardown, env: Record<string, string> = {}, options: BuildOptions = {}): Promise<TestApp> {
   const handle = await createTestDatabase(t)
   const config = loadConfig({ LOG_LEVEL: 'info', ...env })
-  const services = createServices(handle.db, config)
+  const defaults = createServices(handle.db, config)
+  const services: Services = options.clock === undefined ? defaults : { ...defaults, tokens: new TokenService(handle.db, options.clock) }
   const logs: Array<Record<string, unknown>> = []
   const logStream = new Writable({
     write (chunk: Buffer, _encoding, callback) {
@@ -40,7 +48,8 @@ export async function build (t: Teardown, env: Record<string, string> = {}): Pro
   const app = await buildApp(config, { db: handle.db, services, logStream })
   t.teardown(() => app.close())
   const tokenFor = async (organization: string) => {
-    const created = await services.tokens.create(organization)
+    // Every scope, as tokens had before scopes existed: tests of other features are not about scopes.
+    const created = await services.tokens.create(organization, { scopes: FULL_ACCESS })
     return { authorization: `Bearer ${created.token}` }
   }
   const auth = await tokenFor('acme')
