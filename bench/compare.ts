@@ -162,8 +162,8 @@ async function main (): Promise<void> {
     console.log(`${seeded ? 'seeded' : 'reused'} ${DATABASE} (${seedSeconds.toFixed(1)} s)`)
     // Fresh tokens every run (only their hashes are stored); earlier runs' tokens are revoked.
     await sql`update api_tokens set revoked_at = now() where revoked_at is null`.execute(db)
-    const token = (await services.tokens.create('bench', 'bench:compare')).token
-    const bigToken = (await services.tokens.create('bench-big', 'bench:compare')).token
+    const token = (await services.tokens.create('bench', { label: 'bench:compare' })).token
+    const bigToken = (await services.tokens.create('bench-big', { label: 'bench:compare' })).token
 
     const ids = async (org: string, prefix: string, limit: number): Promise<string[]> =>
       (await sql<{ id: string }>`select id from users where organization_id = ${org}::uuid and user_name like ${prefix + '%'}
