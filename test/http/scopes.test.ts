@@ -44,6 +44,8 @@ const SCIM_DECISIONS: Record<string, RouteScope> = {
   'PATCH /scim/v2/Groups/:id': WRITE,
   'DELETE /scim/v2/Groups/:id': WRITE,
   'POST /scim/v2/Bulk': WRITE,
+  'GET /scim/v2': READ,
+  'POST /scim/v2/.search': READ,
   'GET /health/live': 'public',
   'GET /health/ready': 'public',
   'GET /openapi.json': 'public'

@@ -17,11 +17,11 @@ export function registerRootRoutes (scope: FastifyInstance, context: ScimRouteCo
     baseUrl: scimBaseUrl(request, config)
   })
 
-  scope.get('/', { schema: ROOT_ROUTE_SCHEMAS.list }, async request => {
+  scope.get('/', { config: { scope: 'scim:read' }, schema: ROOT_ROUTE_SCHEMAS.list }, async request => {
     return await services.root.list(scopeOf(request), listInputFromQuery(request.query))
   })
 
-  scope.post('/.search', { schema: ROOT_ROUTE_SCHEMAS.search }, async (request, reply) => {
+  scope.post('/.search', { config: { scope: 'scim:read' }, schema: ROOT_ROUTE_SCHEMAS.search }, async (request, reply) => {
     return reply.code(200).send(await services.root.list(scopeOf(request), listInputFromSearchBody(request.body)))
   })
 }
