@@ -124,20 +124,24 @@ export async function countRootResources (db: Executor, organizationId: string, 
 /**
  * The keys of one index page in the global order. Each branch is cut to offset + limit rows
  * in that order first (so a branch never contributes more than the page can use), then the
- * union is ordered and cut again.
+ * union is ordered and cut again. Not executed here: the explain test runs it too.
  */
-export async function listRootPage (db: Executor, organizationId: string, query: RootPageQuery): Promise<RootKey[]> {
-  if (query.branches.length === 0 || query.limit === 0) return []
+export function rootPageQuery (db: Executor, organizationId: string, query: RootPageQuery): RawBuilder<{ resource_type: RootResourceType, id: string }> {
   const direction = directionSql(query.descending)
   const parts = query.branches.map(branch => {
     const key = sortKeyOf(branch.type, query.sort)
     const select = selectBranch(db, organizationId, branch, query.baseUrl, table => [...keyColumns(branch.type, table), sql`${key}`.as('sort_key')])
     return sql`${select} order by sort_key ${direction}, id ${direction} limit ${query.offset + query.limit}`
   })
-  const result = await sql<{ resource_type: RootResourceType, id: string }>`
+  return sql<{ resource_type: RootResourceType, id: string }>`
     select resource_type, id from (${unionAll(parts)}) as page
     order by sort_key ${direction}, id ${direction}, resource_type ${direction}
-    offset ${query.offset} limit ${query.limit}`.execute(db)
+    offset ${query.offset} limit ${query.limit}`
+}
+
+export async function listRootPage (db: Executor, organizationId: string, query: RootPageQuery): Promise<RootKey[]> {
+  if (query.branches.length === 0 || query.limit === 0) return []
+  const result = await rootPageQuery(db, organizationId, query).execute(db)
   return result.rows.map(row => ({ type: row.resource_type, id: row.id }))
 }
 
@@ -145,11 +149,11 @@ export async function listRootPage (db: Executor, organizationId: string, query:
  * Cursor pagination (RFC 9865) in the default order: the keys after or before a keyset key,
  * nearest first, each with its key. Each branch is an index range scan of its
  * (organization_id, created_at, id) index cut to `limit`, so page 1000 costs what page 1 costs.
+ * Not executed here: the explain test runs it too.
  */
-export async function listRootByKeyset (
+export function rootKeysetQuery (
   db: Executor, organizationId: string, branches: readonly RootBranch[], baseUrl: string, fetch: ScimKeysetFetch
-): Promise<Array<{ record: RootKey, key: ScimKeysetKey }>> {
-  if (branches.length === 0) return []
+): RawBuilder<{ resource_type: RootResourceType, id: string, cursor_created_at: string }> {
   const direction = directionSql(keysetDirection(fetch) === 'desc')
   const parts = branches.map(branch => {
     const table = TABLE[branch.type]
@@ -157,10 +161,17 @@ export async function listRootByKeyset (
       () => [...keyColumns(branch.type, table), keysetCreatedAt(table).as('cursor_created_at')], keysetCondition(table, fetch))
     return sql`${select} order by created_at ${direction}, id ${direction} limit ${fetch.limit}`
   })
-  const result = await sql<{ resource_type: RootResourceType, id: string, cursor_created_at: string }>`
+  return sql<{ resource_type: RootResourceType, id: string, cursor_created_at: string }>`
     select resource_type, id, cursor_created_at from (${unionAll(parts)}) as page
     order by created_at ${direction}, id ${direction}, resource_type ${direction}
-    limit ${fetch.limit}`.execute(db)
+    limit ${fetch.limit}`
+}
+
+export async function listRootByKeyset (
+  db: Executor, organizationId: string, branches: readonly RootBranch[], baseUrl: string, fetch: ScimKeysetFetch
+): Promise<Array<{ record: RootKey, key: ScimKeysetKey }>> {
+  if (branches.length === 0) return []
+  const result = await rootKeysetQuery(db, organizationId, branches, baseUrl, fetch).execute(db)
   return result.rows.map(row => ({ record: { type: row.resource_type, id: row.id }, key: { createdAt: row.cursor_created_at, id: row.id } }))
 }
 
