@@ -20,6 +20,10 @@
  * type defines, or one that cannot be sorted on, is 400 invalidValue (resolveSortBy).
  * attributes/excludedAttributes are applied per resource; names a type lacks are ignored
  * there, as they already are on the typed endpoints (projection.ts).
+ *
+ * RFC 7644 §3.4.2.1 lets a server answer a root query that would return too many results
+ * with 400 `tooMany`. This one never needs to: results come in pages of at most
+ * `filter.maxResults`, with the true totalResults, like every other list.
  */
 import { assertOnePaginationMethod } from './cursor.js'
 import { ScimError } from './errors.js'
