@@ -27,6 +27,11 @@ export interface Config {
   readonly bulkMaxOperations: number
   readonly bulkMaxPayloadBytes: number
   readonly shutdownTimeoutMs: number
+  /**
+   * How long an instance may use an API token it looked up without looking again: the bound
+   * on how late a revocation takes effect when its notification is lost (0: no cache).
+   */
+  readonly tokenCacheTtlMs: number
 }
 
 export const SCIM_BASE_PATH = '/scim/v2'
@@ -115,6 +120,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     maxInlineMembers: readInt(env, 'MAX_INLINE_MEMBERS', 100_000, 1, 10_000_000),
     bulkMaxOperations: readInt(env, 'BULK_MAX_OPERATIONS', 1000, 1, 100_000),
     bulkMaxPayloadBytes: readInt(env, 'BULK_MAX_PAYLOAD_BYTES', 1_048_576, 1024, 1_073_741_824),
-    shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000)
+    shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
+    tokenCacheTtlMs: readInt(env, 'TOKEN_CACHE_TTL_MS', 1000, 0, 60_000)
   })
 }

@@ -20,7 +20,7 @@ async function main (): Promise<void> {
     throw error
   }
   const services = createServices(handle.db, config)
-  const app = await buildApp(config, { db: handle.db, services })
+  const app = await buildApp(config, { db: handle.db, services, listen: handle.listen })
   const created = await services.tokens.bootstrap(config.bearerToken)
   if (created !== undefined) {
     process.stderr.write(

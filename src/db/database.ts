@@ -6,6 +6,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import type { Config } from '../config.js'
 import { lockDataDir } from './data-dir-lock.js'
+import { listenPostgres, type ListenOptions, type Subscription } from './listener.js'
 import { PGliteDialect } from './pglite-dialect.js'
 import type { Database } from './schema.js'
 
@@ -16,6 +17,8 @@ export interface DatabaseHandle {
   readonly kind: 'postgres' | 'embedded'
   /** Closes the pool (or the embedded instance) and releases the data directory. */
   close (): Promise<void>
+  /** Postgres LISTEN on a connection of its own; absent for embedded Postgres (one process, see listener.ts). */
+  readonly listen?: (options: ListenOptions) => Subscription
 }
 
 export function createPostgresDatabase (connectionString: string, poolSize = 10): DatabaseHandle {
@@ -23,7 +26,7 @@ export function createPostgresDatabase (connectionString: string, poolSize = 10)
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
-  return { db, kind: 'postgres', close: () => db.destroy() }
+  return { db, kind: 'postgres', close: () => db.destroy(), listen: options => listenPostgres(connectionString, options) }
 }
 
 /** `dataDir` undefined means an in-memory instance (tests). */

@@ -6,7 +6,8 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import { SCIM_BASE_PATH, type Config } from '../config.js'
-import type { Db } from '../db/database.js'
+import type { Db, DatabaseHandle } from '../db/database.js'
+import { TOKEN_CHANGES_CHANNEL } from '../repositories/token.repository.js'
 import { createServices, type Services } from '../services/services.js'
 import { registerAuthorization } from './plugins/auth.js'
 import { registerContentTypes } from './plugins/content-type.js'
@@ -22,7 +23,12 @@ export interface AppDeps {
   readonly services?: Services
   /** Where log lines go (tests capture them); stdout by default. */
   readonly logStream?: DestinationStream
+  /** Postgres notifications (DatabaseHandle.listen): token changes made by other instances. */
+  readonly listen?: DatabaseHandle['listen']
 }
+
+/** How long start-up waits for the token-change subscription before serving without it (it retries). */
+const SUBSCRIBE_WAIT_MS = 2000
 
 export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const services = deps.services ?? createServices(deps.db, config)
@@ -56,6 +62,20 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
   registerErrorHandler(app)
   registerRequestLog(app)
   await registerOpenApi(app)
+
+  if (deps.listen !== undefined && config.tokenCacheTtlMs > 0) {
+    const tokens = services.tokens
+    const subscription = deps.listen({
+      channel: TOKEN_CHANGES_CHANNEL,
+      onNotification: id => { tokens.invalidate(id === '' ? undefined : id) },
+      // (Re)subscribed: changes made meanwhile were not heard, so nothing cached is trusted.
+      onReady: () => { tokens.invalidate() }
+    })
+    app.addHook('onClose', async () => { await subscription.close() })
+    const waited = await Promise.race([subscription.ready, new Promise<boolean>(resolve => setTimeout(resolve, SUBSCRIBE_WAIT_MS, false).unref())])
+    // Revocations still take effect within TOKEN_CACHE_TTL_MS until the subscription is up.
+    if (!waited) app.log.warn('not subscribed to token changes yet; revocations by other instances apply within TOKEN_CACHE_TTL_MS')
+  }
 
   registerHealthRoutes(app, deps.db)
   await app.register(async scope => registerScimRoutes(scope, { config, services }), { prefix: SCIM_BASE_PATH })

@@ -35,6 +35,9 @@ export interface NewToken {
 
 type Executor = Kysely<Database>
 
+/** Migration 0008 announces every change of a token row here, with the token's id. */
+export const TOKEN_CHANGES_CHANNEL = 'scim_api_tokens'
+
 const COLUMNS = [
   'api_tokens.id', 'api_tokens.organization_id', 'organizations.name as organization_name', 'api_tokens.token_hash',
   'api_tokens.label', 'api_tokens.scopes', 'api_tokens.created_at', 'api_tokens.expires_at', 'api_tokens.last_used_at',

@@ -19,7 +19,7 @@ export interface Services {
 export function createServices (db: Db, config: Config): Services {
   const groups = new GroupService(db, config)
   return {
-    tokens: new TokenService(db),
+    tokens: new TokenService(db, Date.now, { cacheTtlMs: config.tokenCacheTtlMs }),
     users: new UserService(db, config),
     groups,
     root: new RootSearchService(db, config, groups)

@@ -105,21 +105,53 @@ export function judgeToken (record: ApiTokenRecord | undefined, now: number): To
 
 /** How often one instance records a token's use (the repository also skips fresher rows). */
 const TOUCH_INTERVAL_MS = 60_000
+/** Tokens kept in memory at most (the oldest looked-up goes first); unknown tokens are never kept. */
+const CACHE_MAX_ENTRIES = 10_000
 
+export interface TokenServiceOptions {
+  /** How long a looked-up token record may be used without looking again (0: always look). */
+  readonly cacheTtlMs?: number
+}
+
+interface CachedToken { readonly record: ApiTokenRecord, readonly fetchedAt: number }
+
+/**
+ * Authentication is on every request, so token records are cached in memory by hash, whole
+ * (the usability check runs on the record at each use, so revocation and expiry are judged
+ * then, not when it was cached). How a change reaches the cache:
+ * - on this instance, at once: every write here invalidates;
+ * - on every other instance, at once: migration 0008 announces each change of a token row on
+ *   Postgres channel `scim_api_tokens` (also when the admin CLI revokes), and buildApp wires
+ *   the listener to `invalidate`;
+ * - if a notification is lost (listener reconnecting), within `cacheTtlMs` (TOKEN_CACHE_TTL_MS,
+ *   default 1 s): no record is used longer than that after it was read. That is the bound.
+ * A lookup that was in flight while an invalidation arrived is used for its request but not
+ * cached, so it cannot bring back the state from before the change.
+ */
 export class TokenService {
   /** When this instance last recorded each token's use: most requests then need no write. */
   private readonly touched = new Map<string, number>()
+  private readonly cache = new Map<string, CachedToken>()
+  /** Bumped by every invalidation: a lookup that saw it change does not cache its answer. */
+  private generation = 0
+  private readonly cacheTtlMs: number
 
-  /** `clock` gives the current time in ms (tests move it to an expiry boundary). */
-  constructor (private readonly db: Db, private readonly clock: () => number = Date.now) {}
+  /**
+   * `clock` gives the current time in ms (tests move it to an expiry boundary); it judges
+   * expiry. The cache ages by real time.
+   */
+  constructor (private readonly db: Db, private readonly clock: () => number = Date.now, options: TokenServiceOptions = {}) {
+    this.cacheTtlMs = options.cacheTtlMs ?? 0
+  }
 
   /** One indexed lookup by hash, then the decision; records use of valid tokens. */
   async verify (token: string): Promise<TokenVerdict> {
     const hash = hashToken(token)
-    const record = await findTokenByHash(this.db, hash)
+    const record = await this.lookup(hash)
     // The lookup is by hash (an index probe); comparing the hashes again in constant time
     // keeps the decision itself free of timing differences.
     const matches = record !== undefined && timingSafeEqual(Buffer.from(record.tokenHash, 'hex'), Buffer.from(hash, 'hex'))
+    // Judged now, on a cached record too: expiry takes effect at its instant on every instance.
     const verdict = judgeToken(matches ? record : undefined, this.clock())
     if (verdict.kind === 'valid') await this.recordUse(verdict.organization.tokenId)
     return verdict
@@ -129,6 +161,31 @@ export class TokenService {
   async authenticate (token: string): Promise<AuthenticatedOrganization | undefined> {
     const verdict = await this.verify(token)
     return verdict.kind === 'valid' ? verdict.organization : undefined
+  }
+
+  /** Drops one token (by id) or every token from the cache: the next use reads the database. */
+  invalidate (tokenId?: string): void {
+    this.generation++
+    if (tokenId === undefined) {
+      this.cache.clear()
+      return
+    }
+    for (const [hash, entry] of this.cache) if (entry.record.id === tokenId) this.cache.delete(hash)
+  }
+
+  private async lookup (hash: string): Promise<ApiTokenRecord | undefined> {
+    const started = Date.now()
+    const hit = this.cache.get(hash)
+    if (hit !== undefined && started - hit.fetchedAt < this.cacheTtlMs) return hit.record
+    const generation = this.generation
+    const record = await findTokenByHash(this.db, hash)
+    this.cache.delete(hash)
+    if (record !== undefined && this.cacheTtlMs > 0 && generation === this.generation) {
+      // Aged from when the read started: the bound holds from the state the read saw.
+      this.cache.set(hash, { record, fetchedAt: started })
+      if (this.cache.size > CACHE_MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value as string)
+    }
+    return record
   }
 
   private async recordUse (tokenId: string): Promise<void> {
@@ -158,6 +215,15 @@ export class TokenService {
    */
   async rotate (id: string, options: RotateOptions): Promise<RotatedToken> {
     if (!UUID_PATTERN.test(id)) throw new TokenRotationError(`No token with id ${id}.`)
+    try {
+      return await this.rotateToken(id, options)
+    } finally {
+      // The old token's expiry changed (its grace period).
+      this.invalidate(id)
+    }
+  }
+
+  private async rotateToken (id: string, options: RotateOptions): Promise<RotatedToken> {
     const now = this.clock()
     const token = generateToken()
     try {
@@ -202,6 +268,7 @@ export class TokenService {
         await ensureToken(trx, organization.id, hash, CONFIGURED_TOKEN_LABEL, FULL_ACCESS)
         await revokeLabelledTokensExcept(trx, organization.id, CONFIGURED_TOKEN_LABEL, hash)
       })
+      this.invalidate()
       return undefined
     }
     if (await countTokens(this.db) > 0) return undefined
@@ -214,7 +281,11 @@ export class TokenService {
 
   async revoke (id: string): Promise<boolean> {
     if (!UUID_PATTERN.test(id)) return false
-    return revokeToken(this.db, id)
+    try {
+      return await revokeToken(this.db, id)
+    } finally {
+      this.invalidate(id)
+    }
   }
 }
 

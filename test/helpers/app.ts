@@ -37,7 +37,7 @@ export async function build (t: Teardown, env: Record<string, string> = {}, opti
   const handle = await createTestDatabase(t)
   const config = loadConfig({ LOG_LEVEL: 'info', ...env })
   const defaults = createServices(handle.db, config)
-  const services: Services = options.clock === undefined ? defaults : { ...defaults, tokens: new TokenService(handle.db, options.clock) }
+  const services: Services = options.clock === undefined ? defaults : { ...defaults, tokens: new TokenService(handle.db, options.clock, { cacheTtlMs: config.tokenCacheTtlMs }) }
   const logs: Array<Record<string, unknown>> = []
   const logStream = new Writable({
     write (chunk: Buffer, _encoding, callback) {
@@ -45,7 +45,7 @@ export async function build (t: Teardown, env: Record<string, string> = {}, opti
       callback()
     }
   })
-  const app = await buildApp(config, { db: handle.db, services, logStream })
+  const app = await buildApp(config, { db: handle.db, services, logStream, listen: handle.listen })
   t.teardown(() => app.close())
   const tokenFor = async (organization: string) => {
     // Every scope, as tokens had before scopes existed: tests of other features are not about scopes.
