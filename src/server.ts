@@ -1,13 +1,15 @@
 /**
  * The only file that listens. Opens the database, migrates (unless MIGRATE_ON_START=false),
  * provisions the configured or first token, serves, and shuts down gracefully on
- * SIGTERM/SIGINT: stop accepting, finish in-flight requests, close the pool, exit 0.
+ * SIGTERM/SIGINT: stop accepting, finish in-flight requests, close the pool, write the
+ * buffered log lines, exit 0.
  */
 import { ConfigError, loadConfig } from './config.js'
 import { openDatabase } from './db/database.js'
 import { DataDirInUseError } from './db/data-dir-lock.js'
 import { migrate } from './db/migrate.js'
 import { buildApp } from './http/app.js'
+import { createLogDestination } from './http/log-destination.js'
 import { createServices } from './services/services.js'
 
 async function main (): Promise<void> {
@@ -20,7 +22,8 @@ async function main (): Promise<void> {
     throw error
   }
   const services = createServices(handle.db, config)
-  const app = await buildApp(config, { db: handle.db, services, listen: handle.listen })
+  const log = createLogDestination()
+  const app = await buildApp(config, { db: handle.db, services, logStream: log.stream, listen: handle.listen })
   const created = await services.tokens.bootstrap(config.bearerToken)
   if (created !== undefined) {
     process.stderr.write(
@@ -39,8 +42,10 @@ async function main (): Promise<void> {
       process.exit(1)
     }, config.shutdownTimeoutMs)
     timer.unref()
+    // Every request's log line is buffered once the app has closed; write them all before exiting.
     app.close()
       .then(() => handle.close())
+      .then(() => log.flush())
       .then(() => { process.exit(0) })
       .catch((error: unknown) => {
         app.log.error({ err: error }, 'shutdown failed')
@@ -55,6 +60,8 @@ async function main (): Promise<void> {
   }
   await app.listen({ port: config.port, host: config.host })
   app.log.info({ database: handle.kind }, 'ready')
+  // Start-up lines now, not at the next block or tick: whoever waits for "ready" sees it.
+  await log.flush()
 }
 
 main().catch((error: unknown) => {

@@ -97,6 +97,27 @@ t.test('server lifecycle on embedded Postgres', async t => {
   t.equal(await second.exit, 0, 'exits 0 after SIGINT')
 })
 
+t.test('log lines are buffered but none is lost on a clean exit: one per request', async t => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'scim-server-'))
+  t.teardown(() => fs.rmSync(dataDir, { recursive: true, force: true }))
+  const server = await start({ DATA_DIR: dataDir, SCIM_BEARER_TOKEN: 'configured-token-0123456789abcdef0123' })
+  t.teardown(() => server.child.kill('SIGKILL'))
+  const headers = { authorization: 'Bearer configured-token-0123456789abcdef0123' }
+  const sent = 120
+  for (let i = 0; i < sent; i++) {
+    const res = await request(server.port, { path: i % 2 === 0 ? '/scim/v2/Users?count=1' : '/scim/v2/ServiceProviderConfig', headers })
+    t.equal(res.status, 200, `request ${i}`, { diagnostic: false })
+  }
+  // At once: the last lines are still in the buffer (well under its 4 KiB block, under its 1 s tick).
+  server.child.kill('SIGTERM')
+  t.equal(await server.exit, 0)
+  const lines = server.stdout().split('\n').filter(line => line.trim() !== '').map(line => JSON.parse(line) as Record<string, unknown>)
+  const requests = lines.filter(line => line.msg === 'request')
+  t.equal(requests.length, sent, 'one line per request, all written before the exit')
+  t.equal(new Set(requests.map(line => line.reqId)).size, sent, 'each with its own request id')
+  t.ok(lines.findIndex(line => line.msg === 'shutting down') > lines.findIndex(line => line.msg === 'request'), 'in order')
+})
+
 t.test('a bad configuration stops the server with a clear message', async t => {
   const child = spawn(process.execPath, [...TS_LOADER, SERVER], { env: { PATH: process.env.PATH, PORT: 'abc' }, stdio: ['ignore', 'ignore', 'pipe'] })
   let err = ''
