@@ -106,3 +106,41 @@ export async function listFirstMembersOfGroups (
   for (const row of result.rows) byGroup.get(row.group_id)?.push(toGroupMemberRecord(row))
   return byGroup
 }
+
+export interface MemberChangeOutcome {
+  /** False: no such group in the organization (nothing was done). */
+  readonly groupExists: boolean
+  /** The group's version did not match `ifMatch` (nothing was done). */
+  readonly versionMismatch: boolean
+  /** Ids to add that are not customer users of the organization, in input order (nothing was done). */
+  readonly refused: string[]
+  readonly added: number
+  readonly removed: number
+  /** The group's version afterwards (bumped only if a row changed). */
+  readonly version: number | undefined
+}
+
+/**
+ * Adds and removes members of one group in ONE statement (migration 0008's
+ * scim_change_group_members): under the group row's lock, If-Match, the membership rule,
+ * the insert and delete and the version bump. `add` and `remove` must be disjoint UUID lists.
+ * `ifMatch` -1 never matches.
+ */
+export async function changeGroupMembers (
+  db: Executor, organizationId: string, groupId: string, add: readonly string[], remove: readonly string[], ifMatch: number | undefined
+): Promise<MemberChangeOutcome> {
+  const result = await sql<{
+    group_exists: boolean, version_mismatch: boolean, refused_ids: string[] | null, added_count: number, removed_count: number, group_version: number | null
+  }>`select * from scim_change_group_members(${organizationId}::uuid, ${groupId}::uuid, ${[...add]}::uuid[], ${[...remove]}::uuid[], ${ifMatch ?? null}::int)`
+    .execute(db)
+  const row = result.rows[0]
+  if (row === undefined) throw new Error('scim_change_group_members returned no row')
+  return {
+    groupExists: row.group_exists,
+    versionMismatch: row.version_mismatch,
+    refused: row.refused_ids ?? [],
+    added: row.added_count,
+    removed: row.removed_count,
+    version: row.group_version ?? undefined
+  }
+}

@@ -33,7 +33,7 @@ import {
   countGroups, deleteGroupById, findGroupById, insertGroup, listGroups, listGroupsByKeyset, lockGroupById, updateGroup
 } from '../repositories/group.repository.js'
 import {
-  addMembers, findNonCustomerIds, listFirstMembersOfGroups, listMembersPage, removeAllMembers, removeMembers, replaceMembers
+  addMembers, changeGroupMembers, findNonCustomerIds, listFirstMembersOfGroups, listMembersPage, removeAllMembers, removeMembers, replaceMembers
 } from '../repositories/membership.repository.js'
 import { pageListByCursor } from '../scim/cursor.js'
 import { ScimError } from '../scim/errors.js'
@@ -41,7 +41,7 @@ import {
   buildListResponse, type ScimListParamsInput, type ScimListResponse
 } from '../scim/list-params.js'
 import { prepareListQuery } from '../scim/list-query.js'
-import { applyPatch, type ScimMemberChange } from '../scim/patch/apply-patch.js'
+import { applyPatch, memberOnlyChanges, type ScimMemberChange } from '../scim/patch/apply-patch.js'
 import type { ScimProjectionParams } from '../scim/projection.js'
 import { readPatchOperations } from '../scim/patch/patch-request.js'
 import { isPlainObject, type ScimResourceObject } from '../scim/resource.js'
@@ -124,6 +124,11 @@ export class GroupService {
   /** `projection` undefined: the client asked for no body (204). */
   async patch (scope: GroupScope, id: string, body: unknown, ifMatch: IfMatch, projection: ScimProjectionParams | undefined): Promise<GroupPatchResult> {
     const operations = readPatchOperations(body)
+    if (projection === undefined) {
+      const changes = memberOnlyChanges(GROUP_RESOURCE, operations, { resourceId: id })
+      const quick = changes === undefined ? undefined : await this.patchMembers(scope, id, changes, ifMatch)
+      if (quick !== undefined) return quick
+    }
     let added: string[] = []
     return await this.withMemberRule(scope, () => added, async trx => {
       const current = await lock(trx, scope, id, ifMatch)
@@ -141,6 +146,33 @@ export class GroupService {
       const result = projection === undefined ? undefined : await this.build(trx, record, scope.baseUrl, projection)
       return { id, version: record.version, result, nonMembersRemoved }
     })
+  }
+
+  /**
+   * A PATCH that only adds and removes members, answered without a body: one statement
+   * (changeGroupMembers) instead of a transaction of five. Same rules, same errors: 404, 412,
+   * the membership rule's 400 naming the ids, the version bumped only by a change. Undefined
+   * when the changes need the general path (replace, remove all, an id both added and removed,
+   * ids that are not UUIDs among those added: the general path words those errors).
+   */
+  private async patchMembers (scope: GroupScope, id: string, changes: readonly ScimMemberChange[], ifMatch: IfMatch): Promise<GroupPatchResult | undefined> {
+    if (!changes.every(change => change.kind === 'add' || change.kind === 'remove')) return undefined
+    const add = addedIds(changes)
+    if (!add.every(member => UUID.test(member))) return undefined
+    const removeRequested = changes.flatMap(change => change.kind === 'remove' ? change.ids : [])
+    const remove = [...new Set(removeRequested.filter(member => UUID.test(member)).map(member => member.toLowerCase()))]
+    const adding = new Set(add.map(member => member.toLowerCase()))
+    if (remove.some(member => adding.has(member))) return undefined
+    if (!UUID.test(id)) throw notFound(id)
+    const outcome = await changeGroupMembers(this.db, scope.organizationId, id, add, remove, ifMatch === 'never' ? -1 : ifMatch)
+      .catch(async (error: unknown) => { throw await this.refusedByConstraint(error, scope, add) })
+    if (!outcome.groupExists) throw notFound(id)
+    if (outcome.versionMismatch) throw ScimError.preconditionFailed()
+    if (outcome.refused.length > 0) {
+      const refused = new Set(outcome.refused)
+      throw membersRefused(add.filter(member => refused.has(member.toLowerCase())), false)
+    }
+    return { id, version: outcome.version as number, result: undefined, nonMembersRemoved: removeRequested.length - outcome.removed }
   }
 
   /**
@@ -247,10 +279,14 @@ export class GroupService {
     try {
       return await this.db.transaction().execute(work)
     } catch (error) {
-      if (!isConstraintViolation(error, MEMBER_FKEY)) throw error
-      const candidates = (typeof ids === 'function' ? ids() : ids).filter(id => UUID.test(id))
-      throw membersRefused(await findNonCustomerIds(this.db, scope.organizationId, candidates), true)
+      throw await this.refusedByConstraint(error, scope, typeof ids === 'function' ? ids() : ids)
     }
+  }
+
+  /** `error` itself, unless it is the membership foreign key's refusal: then the rule's 400. */
+  private async refusedByConstraint (error: unknown, scope: GroupScope, ids: readonly string[]): Promise<unknown> {
+    if (!isConstraintViolation(error, MEMBER_FKEY)) return error
+    return membersRefused(await findNonCustomerIds(this.db, scope.organizationId, ids.filter(id => UUID.test(id))), true)
   }
 }
 

@@ -72,6 +72,30 @@ export function applyPatch (
   return { resource: context.doc, members: context.members }
 }
 
+/**
+ * The membership changes of a Group PATCH whose every operation adds or removes at a path
+ * naming `members` (Entra's and Okta's member pushes): such a PATCH changes nothing else, so
+ * the service can apply it without reading the group. Undefined for any other PATCH (which
+ * then goes through `applyPatch` on the current resource, errors included).
+ */
+export function memberOnlyChanges (resource: ScimResourceSchema, operations: unknown[], options: ScimPatchOptions): ScimMemberChange[] | undefined {
+  if (resource.core.id !== GROUP_SCHEMA || !Array.isArray(operations) || operations.length === 0) return undefined
+  for (const operation of operations) {
+    if (!isPlainObject(operation) || typeof operation.path !== 'string' || typeof operation.op !== 'string') return undefined
+    const op = operation.op.toLowerCase()
+    if (op !== 'add' && op !== 'remove') return undefined
+    let path: ScimPatchPath
+    try {
+      path = parsePath(resource, operation.path)
+    } catch {
+      return undefined
+    }
+    if (!isMembersPath(resource, path)) return undefined
+  }
+  // Member operations never read or write the document, so an empty one gives their changes.
+  return applyPatch(resource, { schemas: [GROUP_SCHEMA] }, operations, options).members
+}
+
 function applyOperation (context: PatchContext, operation: unknown): void {
   if (!isPlainObject(operation)) throw ScimError.invalidSyntax('Each operation must be an object.')
   const op = typeof operation.op === 'string' ? operation.op.toLowerCase() : undefined
