@@ -3,6 +3,7 @@
  * receives a Config; nothing reads process.env directly.
  */
 import path from 'node:path'
+import { DEFAULT_MAX_MULTI_VALUED_VALUES, DEFAULT_PATCH_MAX_OPERATIONS } from './scim/limits.js'
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 
@@ -24,6 +25,10 @@ export interface Config {
   readonly maxPageSize: number
   /** Most members returned inline with a group; advertised in the README and /Schemas. */
   readonly maxInlineMembers: number
+  /** Most values of one multi-valued attribute (emails, roles…; not group members). */
+  readonly maxMultiValuedValues: number
+  /** Most operations in one PATCH request. */
+  readonly patchMaxOperations: number
   readonly bulkMaxOperations: number
   readonly bulkMaxPayloadBytes: number
   readonly shutdownTimeoutMs: number
@@ -118,6 +123,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     defaultPageSize: Math.min(readInt(env, 'DEFAULT_PAGE_SIZE', 100, 1, 100_000), maxPageSize),
     maxPageSize,
     maxInlineMembers: readInt(env, 'MAX_INLINE_MEMBERS', 100_000, 1, 10_000_000),
+    maxMultiValuedValues: readInt(env, 'MAX_MULTI_VALUED_VALUES', DEFAULT_MAX_MULTI_VALUED_VALUES, 1, 100_000),
+    patchMaxOperations: readInt(env, 'PATCH_MAX_OPERATIONS', DEFAULT_PATCH_MAX_OPERATIONS, 1, 100_000),
     bulkMaxOperations: readInt(env, 'BULK_MAX_OPERATIONS', 1000, 1, 100_000),
     bulkMaxPayloadBytes: readInt(env, 'BULK_MAX_PAYLOAD_BYTES', 1_048_576, 1024, 1_073_741_824),
     shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),

@@ -8,6 +8,7 @@ import {
   BULK_REQUEST_SCHEMA, BULK_RESPONSE_SCHEMA, ERROR_SCHEMA, GROUP_RESOURCE, LIST_RESPONSE_SCHEMA, PATCH_OP_SCHEMA,
   SEARCH_REQUEST_SCHEMA, USER_RESOURCE, type ScimResourceSchema
 } from '../scim/schema/registry.js'
+import { DEFAULT_MAX_MULTI_VALUED_VALUES, DEFAULT_PATCH_MAX_OPERATIONS, isCappedMultiValued } from '../scim/limits.js'
 import { COMMON_ATTRIBUTES } from '../scim/schema/common.js'
 import type { ScimAttributeDefinition } from '../scim/schema/types.js'
 
@@ -23,30 +24,36 @@ const SCALAR: Record<string, JsonSchema> = {
   reference: { type: 'string' }
 }
 
-function attributeSchema (attribute: ScimAttributeDefinition): JsonSchema {
+const LIMIT_NOTE = `At most ${DEFAULT_MAX_MULTI_VALUED_VALUES} values by default (MAX_MULTI_VALUED_VALUES); more is 400 invalidValue.`
+
+/** `resourceId` is set for a resource's top-level attributes, where the value-count limit applies. */
+function attributeSchema (attribute: ScimAttributeDefinition, resourceId?: string): JsonSchema {
   const single: JsonSchema = attribute.type === 'complex'
     ? { type: 'object', properties: propertiesOf(attribute.subAttributes ?? []) }
     : { ...SCALAR[attribute.type] }
   if (attribute.canonicalValues !== undefined && attribute.type !== 'complex') single.examples = [...attribute.canonicalValues]
   const schema: JsonSchema = attribute.multiValued ? { type: 'array', items: single } : single
-  if (attribute.description !== '') schema.description = attribute.description
+  const capped = resourceId !== undefined && isCappedMultiValued(resourceId, attribute)
+  if (capped) schema.maxItems = DEFAULT_MAX_MULTI_VALUED_VALUES
+  const description = [attribute.description, capped ? LIMIT_NOTE : ''].filter(text => text !== '').join(' ')
+  if (description !== '') schema.description = description
   if (attribute.mutability === 'readOnly') schema.readOnly = true
   if (attribute.mutability === 'writeOnly' || attribute.returned === 'never') schema.writeOnly = true
   return schema
 }
 
-function propertiesOf (attributes: readonly ScimAttributeDefinition[]): Record<string, JsonSchema> {
-  return Object.fromEntries(attributes.map(a => [a.name, attributeSchema(a)]))
+function propertiesOf (attributes: readonly ScimAttributeDefinition[], resourceId?: string): Record<string, JsonSchema> {
+  return Object.fromEntries(attributes.map(a => [a.name, attributeSchema(a, resourceId)]))
 }
 
 function resourceSchema (resource: ScimResourceSchema): JsonSchema {
   const properties: Record<string, JsonSchema> = {
     schemas: { type: 'array', items: { type: 'string' } },
     ...propertiesOf(COMMON_ATTRIBUTES),
-    ...propertiesOf(resource.core.attributes)
+    ...propertiesOf(resource.core.attributes, resource.core.id)
   }
   for (const extension of resource.extensions) {
-    properties[extension.id] = { type: 'object', description: extension.description, properties: propertiesOf(extension.attributes) }
+    properties[extension.id] = { type: 'object', description: extension.description, properties: propertiesOf(extension.attributes, resource.core.id) }
   }
   const required = resource.core.attributes.filter(a => a.required).map(a => a.name)
   return { type: 'object', description: resource.core.description, properties, required }
@@ -90,6 +97,8 @@ export const OPENAPI_COMPONENT_SCHEMAS: Record<string, JsonSchema> = {
       schemas: urnList(PATCH_OP_SCHEMA),
       Operations: {
         type: 'array',
+        maxItems: DEFAULT_PATCH_MAX_OPERATIONS,
+        description: `Applied in order, all or nothing. At most ${DEFAULT_PATCH_MAX_OPERATIONS} by default (PATCH_MAX_OPERATIONS); more is 400 tooMany.`,
         items: {
           type: 'object',
           properties: { op: { type: 'string', description: 'add, replace or remove (any case)' }, path: { type: 'string' }, value: {} },

@@ -26,6 +26,7 @@
 import { ScimError } from './errors.js'
 import { isPlainObject } from './resource.js'
 import type { ScimResourceObject } from './resource.js'
+import { DEFAULT_MAX_MULTI_VALUED_VALUES, isCappedMultiValued, tooManyValues } from './limits.js'
 import { COMMON_ATTRIBUTES } from './schema/common.js'
 import { DEFAULT_USER_TYPE, USER_SCHEMA, findAttribute, findExtension } from './schema/registry.js'
 import type { ScimResourceSchema } from './schema/registry.js'
@@ -33,6 +34,14 @@ import type { ScimAttributeDefinition } from './schema/types.js'
 
 export interface ScimValidateOptions {
   readonly mode: 'create' | 'replace'
+  /** Most values per multi-valued attribute (MAX_MULTI_VALUED_VALUES; see limits.ts). */
+  readonly maxValues?: number
+  /**
+   * The stored resource a PUT or PATCH replaces: an attribute stored with more values than
+   * the limit (before the limit existed, or before it was lowered) may keep them, and shrink,
+   * but not grow. Otherwise such a resource could never be corrected.
+   */
+  readonly current?: ScimResourceObject
 }
 
 export interface ScimCanonicaliseOptions {
@@ -210,6 +219,23 @@ function checkRequired (attributes: readonly ScimAttributeDefinition[], object: 
   }
 }
 
+/** Refuses a multi-valued attribute with more values than allowed (see ScimValidateOptions.current). */
+function checkValueCounts (resource: ScimResourceSchema, out: ScimResourceObject, options: ScimValidateOptions): void {
+  const max = options.maxValues ?? DEFAULT_MAX_MULTI_VALUED_VALUES
+  const check = (attributes: readonly ScimAttributeDefinition[], object: unknown, before: unknown, prefix: string): void => {
+    if (!isPlainObject(object)) return
+    for (const attribute of attributes) {
+      const values = object[attribute.name]
+      if (!Array.isArray(values) || values.length <= max || !isCappedMultiValued(resource.core.id, attribute)) continue
+      const stored = isPlainObject(before) ? before[attribute.name] : undefined
+      if (Array.isArray(stored) && values.length <= stored.length) continue
+      throw tooManyValues(`${prefix}${attribute.name}`, values.length, max)
+    }
+  }
+  check(resource.core.attributes, out, options.current, '')
+  for (const extension of resource.extensions) check(extension.attributes, out[extension.id], options.current?.[extension.id], `${extension.id}:`)
+}
+
 export function validateResource (resource: ScimResourceSchema, body: unknown, options: ScimValidateOptions): ScimResourceObject {
   void options.mode // see the file comment: both modes follow the same rules
   if (!isPlainObject(body)) throw ScimError.invalidSyntax('The request body must be a JSON object.')
@@ -243,5 +269,6 @@ export function validateResource (resource: ScimResourceSchema, body: unknown, o
     ;(out.schemas as string[]).push(extension.id)
     out[extension.id] = value
   }
+  checkValueCounts(resource, out, options)
   return out
 }

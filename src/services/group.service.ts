@@ -87,7 +87,7 @@ export class GroupService {
   constructor (protected readonly db: Db, protected readonly config: Config) {}
 
   async create (scope: GroupScope, body: unknown, projection: ScimProjectionParams = {}): Promise<GroupResult> {
-    const resource = validateResource(GROUP_RESOURCE, body, { mode: 'create' })
+    const resource = validateResource(GROUP_RESOURCE, body, { mode: 'create', maxValues: this.config.maxMultiValuedValues })
     const memberIds = memberIdsOf(resource) ?? []
     return await this.withMemberRule(scope, memberIds, async trx => {
       await checkMembers(trx, scope, memberIds)
@@ -110,7 +110,7 @@ export class GroupService {
   }
 
   async replace (scope: GroupScope, id: string, body: unknown, ifMatch: IfMatch, projection: ScimProjectionParams = {}): Promise<GroupResult> {
-    const next = validateResource(GROUP_RESOURCE, body, { mode: 'replace' })
+    const next = validateResource(GROUP_RESOURCE, body, { mode: 'replace', maxValues: this.config.maxMultiValuedValues })
     const memberIds = memberIdsOf(next)
     return await this.withMemberRule(scope, memberIds ?? [], async trx => {
       await lock(trx, scope, id, ifMatch)
@@ -123,7 +123,7 @@ export class GroupService {
 
   /** `projection` undefined: the client asked for no body (204). */
   async patch (scope: GroupScope, id: string, body: unknown, ifMatch: IfMatch, projection: ScimProjectionParams | undefined): Promise<GroupPatchResult> {
-    const operations = readPatchOperations(body)
+    const operations = readPatchOperations(body, this.config.patchMaxOperations)
     if (projection === undefined) {
       const changes = memberOnlyChanges(GROUP_RESOURCE, operations, { resourceId: id })
       const quick = changes === undefined ? undefined : await this.patchMembers(scope, id, changes, ifMatch)
@@ -132,8 +132,9 @@ export class GroupService {
     let added: string[] = []
     return await this.withMemberRule(scope, () => added, async trx => {
       const current = await lock(trx, scope, id, ifMatch)
-      const patched = applyPatch(GROUP_RESOURCE, toScimGroup(current, scope.baseUrl), operations, { resourceId: id })
-      const next = validateResource(GROUP_RESOURCE, patched.resource, { mode: 'replace' })
+      const before = toScimGroup(current, scope.baseUrl)
+      const patched = applyPatch(GROUP_RESOURCE, before, operations, { resourceId: id })
+      const next = validateResource(GROUP_RESOURCE, patched.resource, { mode: 'replace', maxValues: this.config.maxMultiValuedValues, current: before })
       added = addedIds(patched.members)
       await checkMembers(trx, scope, added)
       const { changed: membersChanged, nonMembersRemoved } = await applyMemberChanges(trx, scope, id, patched.members)

@@ -64,7 +64,7 @@ export class UserService {
   constructor (protected readonly db: Db, protected readonly config: Config) {}
 
   async create (scope: UserScope, body: unknown, projection: ScimProjectionParams = {}): Promise<UserResult> {
-    const resource = validateResource(USER_RESOURCE, body, { mode: 'create' })
+    const resource = validateResource(USER_RESOURCE, body, { mode: 'create', maxValues: this.config.maxMultiValuedValues })
     canonicaliseUserType(resource)
     const password = takePassword(resource)
     if (resource.active === undefined) resource.active = true
@@ -82,7 +82,7 @@ export class UserService {
   }
 
   async replace (scope: UserScope, id: string, body: unknown, ifMatch: IfMatch, projection: ScimProjectionParams = {}): Promise<UserResult> {
-    const next = validateResource(USER_RESOURCE, body, { mode: 'replace' })
+    const next = validateResource(USER_RESOURCE, body, { mode: 'replace', maxValues: this.config.maxMultiValuedValues })
     takePassword(next)
     return await this.write(scope, id, ifMatch, projection, current => {
       if (!hasKey(body, 'active')) next.active = current.active
@@ -92,10 +92,10 @@ export class UserService {
   }
 
   async patch (scope: UserScope, id: string, body: unknown, ifMatch: IfMatch, projection: ScimProjectionParams = {}): Promise<UserResult> {
-    const operations = readPatchOperations(body)
+    const operations = readPatchOperations(body, this.config.patchMaxOperations)
     return await this.write(scope, id, ifMatch, projection, current => {
       const { resource: patched } = applyPatch(USER_RESOURCE, { ...current.attributes, id }, operations, { resourceId: id })
-      const next = validateResource(USER_RESOURCE, patched, { mode: 'replace' })
+      const next = validateResource(USER_RESOURCE, patched, { mode: 'replace', maxValues: this.config.maxMultiValuedValues, current: current.attributes })
       // Removing `active` keeps the state: the column has no "unknown".
       if (next.active === undefined) next.active = current.active
       return { resource: next, password: takePassword(next) }

@@ -43,3 +43,25 @@ t.test('member changes from paths directly', async t => {
   expectScimError(t, () => toMemberChange('add', members, [{ value: '' }]), 'invalidValue', /non-empty string/)
   expectScimError(t, () => toMemberChange('add', members, ['a']), 'invalidValue', /members\[0\]/)
 })
+
+t.test('add matches existing values by content, whatever the key order, and merges repeats among the new ones', async t => {
+  const current = { ...USER, emails: [{ type: 'work', value: 'a@x.example' }] }
+  const { resource } = applyPatch(USER_RESOURCE, current, [
+    { op: 'add', path: 'emails', value: [{ value: 'a@x.example', type: 'work' }, { value: 'b@x.example' }, { value: 'b@x.example' }] }
+  ], { resourceId: 'u-1' })
+  t.same(resource.emails, [{ type: 'work', value: 'a@x.example' }, { value: 'b@x.example' }])
+  const { resource: primary } = applyPatch(USER_RESOURCE, { ...USER, emails: [{ value: 'a@x.example', primary: true }, { value: 'c@x.example' }] }, [
+    { op: 'add', path: 'emails', value: [{ primary: true, value: 'c@x.example' }] }
+  ], { resourceId: 'u-1' })
+  t.same(primary.emails, [{ value: 'a@x.example' }, { value: 'c@x.example' }, { primary: true, value: 'c@x.example' }],
+    'a value differing only by primary is a new value, and takes the primary flag')
+})
+
+t.test('remove with a value removes exactly the listed values, case-insensitively, in one pass', async t => {
+  const emails = Array.from({ length: 2000 }, (_, i) => ({ value: `m${i}@x.example` }))
+  const { resource } = applyPatch(USER_RESOURCE, { ...USER, emails }, [
+    { op: 'remove', path: 'emails', value: emails.filter((_, i) => i % 2 === 0).map(e => ({ value: e.value.toUpperCase() })) }
+  ], { resourceId: 'u-1' })
+  t.equal((resource.emails as unknown[]).length, 1000)
+  t.same((resource.emails as Array<{ value: string }>)[0], { value: 'm1@x.example' })
+})

@@ -41,16 +41,126 @@ export function evaluateFilter (resource: ScimResourceSchema, filter: ScimFilter
 
 /**
  * Evaluates a resolved element filter (the inside of `emails[…]`) against one element of
- * `attribute`; PATCH uses it to select elements.
+ * `attribute`; PATCH and projection use it to select elements.
  */
 export function evaluateElementFilter (attribute: ScimAttributeDefinition, filter: ScimFilter, element: unknown): boolean {
-  return evaluateNode(filter, path => {
-    const leaf = findSubAttribute(attribute, path.attribute)
-    if (leaf === undefined || path.subAttribute !== undefined) {
-      throw ScimError.invalidFilter(`Unknown attribute "${path.attribute}" inside "${attribute.name}[…]".`)
+  return compileElementFilter(attribute, filter)(element)
+}
+
+export type ScimElementPredicate = (element: unknown) => boolean
+
+const compiledElementFilters = new WeakMap<ScimFilter, { attribute: ScimAttributeDefinition, predicate: ScimElementPredicate }>()
+
+/**
+ * The element filter as a predicate, its sub-attributes looked up once rather than per
+ * element: PATCH runs one filter over every element of a list (up to
+ * MAX_MULTI_VALUED_VALUES) per operation. Same rules as evaluateNode, which stays the
+ * reference; an unknown sub-attribute still fails only when an element is tested.
+ */
+export function compileElementFilter (attribute: ScimAttributeDefinition, filter: ScimFilter): ScimElementPredicate {
+  const cached = compiledElementFilters.get(filter)
+  if (cached !== undefined && cached.attribute === attribute) return cached.predicate
+  const predicate = compileElementNode(attribute, filter)
+  compiledElementFilters.set(filter, { attribute, predicate })
+  return predicate
+}
+
+function compileElementNode (attribute: ScimAttributeDefinition, filter: ScimFilter): ScimElementPredicate {
+  switch (filter.kind) {
+    case 'and': {
+      const left = compileElementNode(attribute, filter.left)
+      const right = compileElementNode(attribute, filter.right)
+      return element => left(element) && right(element)
     }
-    return { resolved: { path, attribute: leaf, leaf }, values: flatten([getProperty(element, path.attribute)]) }
-  })
+    case 'or': {
+      const left = compileElementNode(attribute, filter.left)
+      const right = compileElementNode(attribute, filter.right)
+      return element => left(element) || right(element)
+    }
+    case 'not': {
+      const inner = compileElementNode(attribute, filter.filter)
+      return element => !inner(element)
+    }
+    case 'present': {
+      const read = elementReader(attribute, filter.path)
+      return element => read(element).values.some(isPresent)
+    }
+    case 'compare': {
+      const read = elementReader(attribute, filter.path)
+      const { op, value } = filter
+      const fast = stringComparator(attribute, filter)
+      if (fast !== undefined) {
+        const name = filter.path.attribute
+        const any = (actual: unknown): boolean => typeof actual === 'string'
+          ? fast(actual)
+          : Array.isArray(actual) && actual.some(v => typeof v === 'string' && fast(v))
+        return op === 'ne' ? element => !any(getProperty(element, name)) : element => any(getProperty(element, name))
+      }
+      if (op === 'ne') {
+        return element => {
+          const { leaf, values } = read(element)
+          return !values.some(v => compareOne(leaf, 'eq', v, value))
+        }
+      }
+      return element => {
+        const { leaf, values } = read(element)
+        return values.some(v => compareOne(leaf, op, v, value))
+      }
+    }
+    case 'valuePath':
+      return element => evaluateNode(filter, path => elementLookup(attribute, path, element))
+  }
+}
+
+/**
+ * For a string sub-attribute known at compile time: the comparison with the expected text
+ * folded once, not per element (compareStrings folds both sides on every call). Same
+ * results as compareOne; for `ne` it is the `eq` test, negated over all values by the caller.
+ */
+function stringComparator (attribute: ScimAttributeDefinition, filter: ScimCompareFilter): ((actual: string) => boolean) | undefined {
+  const leaf = filter.path.subAttribute === undefined ? findSubAttribute(attribute, filter.path.attribute) : undefined
+  if (leaf === undefined || (leaf.type !== 'string' && leaf.type !== 'reference') || typeof filter.value !== 'string') return undefined
+  const caseExact = leaf.caseExact
+  const e = caseExact ? filter.value : filter.value.toLowerCase()
+  const fold = (a: string): string => caseExact ? a : a.toLowerCase()
+  switch (filter.op) {
+    case 'eq': return a => fold(a) === e
+    case 'ne': return a => fold(a) === e
+    case 'co': return a => fold(a).includes(e)
+    case 'sw': return a => fold(a).startsWith(e)
+    case 'ew': return a => fold(a).endsWith(e)
+    default: return a => compareStrings(filter.op, a, filter.value as string, caseExact)
+  }
+}
+
+function elementLookup (attribute: ScimAttributeDefinition, path: ScimAttributePath, element: unknown): { resolved: ScimResolvedFilterPath, values: unknown[] } {
+  const leaf = findSubAttribute(attribute, path.attribute)
+  if (leaf === undefined || path.subAttribute !== undefined) {
+    throw ScimError.invalidFilter(`Unknown attribute "${path.attribute}" inside "${attribute.name}[…]".`)
+  }
+  return { resolved: { path, attribute: leaf, leaf }, values: flatten([getProperty(element, path.attribute)]) }
+}
+
+function elementReader (attribute: ScimAttributeDefinition, path: ScimAttributePath): (element: unknown) => { leaf: ScimAttributeDefinition, values: unknown[] } {
+  const leaf = path.subAttribute === undefined ? findSubAttribute(attribute, path.attribute) : undefined
+  if (leaf === undefined) {
+    // Unknown here: fail as the generic lookup does, when (and only when) an element is tested.
+    return element => {
+      const { resolved, values } = elementLookup(attribute, path, element)
+      return { leaf: resolved.leaf, values }
+    }
+  }
+  const name = path.attribute
+  return element => ({ leaf, values: valuesOf(getProperty(element, name)) })
+}
+
+const NO_VALUES: unknown[] = []
+
+/** flatten([value]) without the intermediate arrays, for the common scalar case. */
+function valuesOf (value: unknown): unknown[] {
+  if (value === undefined || value === null) return NO_VALUES
+  if (!Array.isArray(value)) return [value]
+  return value.filter(v => v !== undefined && v !== null)
 }
 
 /** All elements of a multi-valued attribute value (a lone object counts as one element). */
@@ -76,7 +186,7 @@ function evaluateNode (filter: ScimFilter, lookup: Lookup): boolean {
     }
     case 'valuePath': {
       const { resolved, values } = lookup(filter.path)
-      return values.some(element => evaluateElementFilter(resolved.attribute, filter.filter, element))
+      return values.some(compileElementFilter(resolved.attribute, filter.filter))
     }
   }
 }
