@@ -11,12 +11,16 @@ import { TOKEN_CHANGES_CHANNEL } from '../repositories/token.repository.js'
 import { createServices, type Services } from '../services/services.js'
 import { registerAuthorization } from './plugins/auth.js'
 import { registerContentTypes } from './plugins/content-type.js'
-import { registerErrorHandler } from './plugins/error-handler.js'
+import { ScimError } from '../scim/errors.js'
+import { registerErrorHandler, sendScimError } from './plugins/error-handler.js'
 import { registerOpenApi } from './plugins/openapi.js'
 import { REDACTED_LOG_PATHS, registerRequestLog } from './plugins/request-log.js'
 import { registerValidation } from './plugins/validation.js'
 import { registerHealthRoutes } from './routes/health.routes.js'
 import { registerScimRoutes } from './routes/scim.routes.js'
+
+/** Longest path parameter (a resource id); ids are UUIDs, externalIds are not in paths. */
+const MAX_PARAM_LENGTH = 200
 
 export interface AppDeps {
   readonly db: Db
@@ -48,8 +52,16 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
     keepAliveTimeout: 72_000,
     requestTimeout: 120_000,
     return503OnClosing: true,
+    // Malformed percent-encoding and over-long path segments (ids) are answered by the
+    // router before any hook runs: give them the SCIM error body like everything else.
+    frameworkErrors: (error, _request, reply) => {
+      void sendScimError(reply, error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? new ScimError(414, `A path segment is longer than ${MAX_PARAM_LENGTH} characters.`)
+        : ScimError.badRequest('The request path is not valid percent-encoded UTF-8.'))
+    },
     forceCloseConnections: 'idle',
     routerOptions: {
+      maxParamLength: MAX_PARAM_LENGTH,
       // Collections call /Users/ and /users (RFC 7644 does not make paths case-sensitive).
       ignoreTrailingSlash: true,
       caseSensitive: false

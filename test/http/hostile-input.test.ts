@@ -171,3 +171,13 @@ function rawRequest (port: number, text: string, idleMs = 3000): Promise<{ text:
     socket.on('error', reject)
   })
 }
+
+t.test('paths the router refuses still get SCIM error bodies', async t => {
+  const { app, auth } = await build(t)
+  for (const [url, status] of [['/scim/v2/Users/%ED%A0%80', 400], ['/scim/v2/Users/%zz', 400], [`/scim/v2/Users/${'x'.repeat(300)}`, 414]] as const) {
+    const res = await app.inject({ method: 'GET', url, headers: auth })
+    t.equal(res.statusCode, status, url.slice(0, 40))
+    t.match(res.json(), { schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: String(status) })
+    t.match(res.headers['content-type'], /^application\/scim\+json/)
+  }
+})
