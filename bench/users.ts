@@ -101,7 +101,10 @@ async function explainFilters (db: Db, pool: pg.Pool, organizationId: string): P
     'emails.value eq "MAIL54321@work.bench.example"',
     'displayName eq "bench user 54321"',
     'displayName sw "Bench User 5432"',
-    'userName sw "USER5432"'
+    'userName sw "USER5432"',
+    // The admin console's search (migration 0005: trigram indexes); bench:substring has more.
+    'userName co "ser5432"',
+    'emails.value co "il54321@"'
   ]
   const plans: string[] = []
   for (const text of filters) {

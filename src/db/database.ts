@@ -9,6 +9,7 @@ import { lockDataDir } from './data-dir-lock.js'
 import { listenPostgres, type ListenOptions, type Subscription } from './listener.js'
 import { PGliteDialect } from './pglite-dialect.js'
 import type { Database } from './schema.js'
+import type { Extensions } from '@electric-sql/pglite'
 
 export type Db = Kysely<Database>
 
@@ -29,12 +30,21 @@ export function createPostgresDatabase (connectionString: string, poolSize = 10)
   return { db, kind: 'postgres', close: () => db.destroy(), listen: options => listenPostgres(connectionString, options) }
 }
 
+/**
+ * Postgres extensions the migrations create (0005: pg_trgm). A real server ships them in its
+ * contrib package; PGlite needs each one handed to it when an instance is created.
+ */
+export async function embeddedExtensions (): Promise<Extensions> {
+  const { pg_trgm: pgTrgm } = await import('@electric-sql/pglite/contrib/pg_trgm')
+  return { pg_trgm: pgTrgm }
+}
+
 /** `dataDir` undefined means an in-memory instance (tests). */
 export async function createEmbeddedDatabase (dataDir: string | undefined): Promise<DatabaseHandle> {
   const { PGlite } = await import('@electric-sql/pglite')
   const release = dataDir !== undefined ? lockDataDir(dataDir) : () => {}
   try {
-    const pglite = await PGlite.create(dataDir ?? 'memory://')
+    const pglite = await PGlite.create(dataDir ?? 'memory://', { extensions: await embeddedExtensions() })
     const db = new Kysely<Database>({
       dialect: new PGliteDialect(pglite, async () => {
         try { await pglite.close() } finally { release() }

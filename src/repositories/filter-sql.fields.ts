@@ -49,6 +49,16 @@ export interface ScimSqlElements {
    * to `value`", ANDed in front of the exact `exists` so the planner can use a GIN index.
    */
   readonly valueEqualsPrefilter?: (value: string) => Expression<SqlBool>
+  /**
+   * The same for "some element's `value` contains `text`" (implied by `co`, `sw` and `ew`
+   * on `value`), for a trigram index.
+   */
+  readonly valueContainsPrefilter?: (text: string) => Expression<SqlBool>
+}
+
+export interface ScimSqlPrefilters {
+  readonly equals?: (value: string) => Expression<SqlBool>
+  readonly contains?: (text: string) => Expression<SqlBool>
 }
 
 export type ScimSqlField =
@@ -69,12 +79,13 @@ export function jsonGet (json: Expression<unknown>, key: string): RawBuilder<unk
  * Elements of a stored multi-valued attribute, as evaluate.ts `collectValues` sees them: an
  * array's elements except JSON nulls, a lone object as one element, nothing for absent/null.
  */
-export function jsonElements (json: Expression<unknown>, prefilter?: ScimSqlElements['valueEqualsPrefilter']): ScimSqlElements {
+export function jsonElements (json: Expression<unknown>, prefilters: ScimSqlPrefilters = {}): ScimSqlElements {
   const elem = sql.ref('scim_e.elem')
   const element: ScimSqlElement = { whole: { kind: 'json', expr: elem }, sub: name => ({ kind: 'json', expr: jsonGet(elem, name) }) }
   return {
     any: predicate => sql<SqlBool>`exists (select 1 from jsonb_array_elements(case jsonb_typeof(${json}) when 'array' then ${json} when 'object' then jsonb_build_array(${json}) else '[]'::jsonb end) as scim_e(elem) where scim_e.elem <> 'null'::jsonb and ${predicate(element)})`,
-    ...(prefilter === undefined ? {} : { valueEqualsPrefilter: prefilter })
+    ...(prefilters.equals === undefined ? {} : { valueEqualsPrefilter: prefilters.equals }),
+    ...(prefilters.contains === undefined ? {} : { valueContainsPrefilter: prefilters.contains })
   }
 }
 
@@ -237,11 +248,11 @@ export function resourceUrl (options: ScimFilterOptions, name: string, endpoint:
  */
 export function jsonAttributeField (
   attributes: Expression<unknown>, coreSchema: string, path: ScimAttributePath, attribute: ScimAttributeDefinition,
-  prefilter?: ScimSqlElements['valueEqualsPrefilter']
+  prefilters?: ScimSqlPrefilters
 ): ScimSqlField {
   const container = path.schema === coreSchema || path.schema === undefined ? attributes : jsonGet(attributes, path.schema)
   const top = jsonGet(container, attribute.name)
-  if (attribute.multiValued) return { kind: 'elements', elements: jsonElements(top, prefilter), subAttribute: path.subAttribute }
+  if (attribute.multiValued) return { kind: 'elements', elements: jsonElements(top, prefilters), subAttribute: path.subAttribute }
   return { kind: 'value', value: { kind: 'json', expr: path.subAttribute === undefined ? top : jsonGet(top, path.subAttribute) } }
 }
 

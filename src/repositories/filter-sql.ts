@@ -122,7 +122,7 @@ function compileNode (filter: ScimFilter, lookup: Lookup): Expression<SqlBool> {
         const leaf = findSubAttribute(attribute, path.attribute) as ScimAttributeDefinition
         return { field: { kind: 'value', value: element.sub(leaf.name) }, attribute: leaf, leaf }
       }))
-      return withPrefilter(field.elements, valueEquals(filter.filter), exists)
+      return withPrefilter(field.elements, valueEquals(filter.filter), exists, valueContains(filter.filter))
     }
   }
 }
@@ -134,12 +134,30 @@ function compareField (
   const sub = field.subAttribute as string
   const exists = field.elements.any(element => compileCompare(element.sub(sub), leaf, op, value))
   const equals = op === 'eq' && sub === 'value' && typeof value === 'string' && !value.includes('\u0000') ? value : undefined
-  return withPrefilter(field.elements, equals, exists)
+  const contains = sub === 'value' ? containedText(op, value) : undefined
+  return withPrefilter(field.elements, equals, exists, contains)
 }
 
-function withPrefilter (elements: ScimSqlElements, equals: string | undefined, exists: Expression<SqlBool>): Expression<SqlBool> {
-  if (equals === undefined || elements.valueEqualsPrefilter === undefined) return exists
-  return sql<SqlBool>`(${elements.valueEqualsPrefilter(equals)} and ${exists})`
+/** The text an element's value must contain for `co`/`sw`/`ew` to hold (U+0000: such a test is false anyway). */
+function containedText (op: ScimCompareOperator, value: unknown): string | undefined {
+  return (op === 'co' || op === 'sw' || op === 'ew') && typeof value === 'string' && !value.includes('\u0000') ? value : undefined
+}
+
+function withPrefilter (elements: ScimSqlElements, equals: string | undefined, exists: Expression<SqlBool>, contains?: string): Expression<SqlBool> {
+  if (equals !== undefined && elements.valueEqualsPrefilter !== undefined) {
+    return sql<SqlBool>`(${elements.valueEqualsPrefilter(equals)} and ${exists})`
+  }
+  if (contains !== undefined && elements.valueContainsPrefilter !== undefined) {
+    return sql<SqlBool>`(${elements.valueContainsPrefilter(contains)} and ${exists})`
+  }
+  return exists
+}
+
+/** `value co/sw/ew "x"` among the top-level conjuncts of a value-path filter, like valueEquals. */
+function valueContains (filter: ScimFilter): string | undefined {
+  if (filter.kind === 'and') return valueContains(filter.left) ?? valueContains(filter.right)
+  if (filter.kind === 'compare' && filter.path.attribute === 'value') return containedText(filter.op, filter.value)
+  return undefined
 }
 
 /**

@@ -7,13 +7,13 @@
  * - everything else in the registry: the `attributes` jsonb column.
  */
 import { sql } from 'kysely'
-import type { Expression, SqlBool } from 'kysely'
+import type { SqlBool } from 'kysely'
 import type { ScimAttributePath } from '../scim/filter/ast.js'
 import { USER_RESOURCE, USER_SCHEMA } from '../scim/schema/registry.js'
 import type { ScimAttributeDefinition } from '../scim/schema/types.js'
 import type { ScimFilterMap } from './filter-sql.js'
-import { jsonAttributeField, metaField, resourceUrl } from './filter-sql.fields.js'
-import type { ScimFilterOptions, ScimSqlElement, ScimSqlElements, ScimSqlField, ScimSqlValue } from './filter-sql.fields.js'
+import { escapeLike, jsonAttributeField, metaField, resourceUrl } from './filter-sql.fields.js'
+import type { ScimFilterOptions, ScimSqlElement, ScimSqlElements, ScimSqlField, ScimSqlPrefilters, ScimSqlValue } from './filter-sql.fields.js'
 
 const ATTRIBUTES = sql.ref('users.attributes')
 
@@ -28,11 +28,16 @@ const COLUMNS: Readonly<Record<string, ScimSqlValue>> = {
 
 /**
  * `emails.value eq "x"` (the most common lookup after userName): migration 0003 indexes
- * scim_lower_values(attributes->'emails') with GIN. The literal key keeps the expression
- * identical to the index's; the exact `exists` is still ANDed after it.
+ * scim_lower_values(attributes->'emails') with GIN. `emails.value co/sw/ew "x"` (the admin
+ * console's search): migration 0005 indexes scim_lower_values_text(…) with a trigram GIN,
+ * and any element containing x puts x in that text. The literal key keeps the expressions
+ * identical to the indexes'; the exact `exists` is still ANDed after them.
  */
-const INDEXED_VALUES: Readonly<Record<string, (value: string) => Expression<SqlBool>>> = {
-  emails: value => sql<SqlBool>`(scim_lower_values(users.attributes -> 'emails') @> array[lower(${value}::text)])`
+const INDEXED_VALUES: Readonly<Record<string, ScimSqlPrefilters>> = {
+  emails: {
+    equals: value => sql<SqlBool>`(scim_lower_values(users.attributes -> 'emails') @> array[lower(${value}::text)])`,
+    contains: text => sql<SqlBool>`(scim_lower_values_text(users.attributes -> 'emails') like lower(${'%' + escapeLike(text) + '%'}::text) escape '\\')`
+  }
 }
 
 /** The user's direct memberships; `display` joins the group only when asked for. */
@@ -71,7 +76,7 @@ export const USER_FILTER_MAP: ScimFilterMap = Object.freeze({
       if (attribute.name === 'meta') return metaField('users', path.subAttribute, options)
       if (attribute.name === 'groups') return { kind: 'elements', elements: groupMemberships(options), subAttribute: path.subAttribute }
     }
-    const prefilter = path.schema === USER_SCHEMA ? INDEXED_VALUES[attribute.name] : undefined
-    return jsonAttributeField(ATTRIBUTES, USER_SCHEMA, path, attribute, prefilter)
+    const prefilters = path.schema === USER_SCHEMA ? INDEXED_VALUES[attribute.name] : undefined
+    return jsonAttributeField(ATTRIBUTES, USER_SCHEMA, path, attribute, prefilters)
   }
 })

@@ -10,7 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { Kysely } from 'kysely'
 import pg from 'pg'
-import { createPostgresDatabase, type DatabaseHandle } from '../../src/db/database.js'
+import { createPostgresDatabase, embeddedExtensions, type DatabaseHandle } from '../../src/db/database.js'
 import { PGliteDialect } from '../../src/db/pglite-dialect.js'
 import type { Database } from '../../src/db/schema.js'
 import { migrate, readMigrations } from '../../src/db/migrate.js'
@@ -105,7 +105,7 @@ async function createEmbeddedTestDatabase (): Promise<DatabaseHandle> {
   try {
     dump = new Blob([await fs.readFile(dumpPath)])
   } catch {
-    const fresh = await PGlite.create('memory://')
+    const fresh = await PGlite.create('memory://', { extensions: await embeddedExtensions() })
     const db = new Kysely<Database>({ dialect: new PGliteDialect(fresh) })
     await migrate(db)
     const file = await fresh.dumpDataDir('gzip')
@@ -115,7 +115,7 @@ async function createEmbeddedTestDatabase (): Promise<DatabaseHandle> {
     await fs.rename(temp, dumpPath)
     dump = new Blob([await fs.readFile(dumpPath)])
   }
-  const pglite = await PGlite.create({ loadDataDir: dump })
+  const pglite = await PGlite.create({ loadDataDir: dump, extensions: await embeddedExtensions() })
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) })
   return { db, kind: 'embedded', close: () => db.destroy() }
 }
