@@ -20,6 +20,16 @@ export interface Config {
   /** Public base URL used in `Location` and `meta.location`; derived from the request when unset. */
   readonly publicBaseUrl: string | undefined
   readonly databasePoolSize: number
+  /** Opening one database connection (TCP and Postgres start-up). */
+  readonly databaseConnectTimeoutMs: number
+  /** Waiting for a pooled connection when all are busy (opening one included). */
+  readonly databaseAcquireTimeoutMs: number
+  /** Client-side deadline per query: holds even when the server is frozen. */
+  readonly databaseQueryTimeoutMs: number
+  /** Server-side `statement_timeout`. */
+  readonly databaseStatementTimeoutMs: number
+  /** How long start-up keeps retrying an unreachable database before giving up. */
+  readonly databaseStartupTimeoutMs: number
   readonly bodyLimitBytes: number
   readonly defaultPageSize: number
   readonly maxPageSize: number
@@ -107,6 +117,28 @@ function readPublicBaseUrl (env: NodeJS.ProcessEnv): string | undefined {
   return url.replace(/\/+$/, '')
 }
 
+/**
+ * Defaults are chosen for IdP clients, which give up after tens of seconds and retry: a
+ * request learns within 2 s that no connection can be had, and no query runs longer than
+ * 10 s. The server cancels a statement first (8 s) so that the connection stays usable; the
+ * client-side deadline only fires when the server does not answer at all.
+ */
+function readDatabaseTimeouts (env: NodeJS.ProcessEnv): Pick<Config,
+'databaseConnectTimeoutMs' | 'databaseAcquireTimeoutMs' | 'databaseQueryTimeoutMs' | 'databaseStatementTimeoutMs' | 'databaseStartupTimeoutMs'> {
+  const databaseQueryTimeoutMs = readInt(env, 'DATABASE_QUERY_TIMEOUT_MS', 10_000, 100, 3_600_000)
+  const databaseStatementTimeoutMs = readInt(env, 'DATABASE_STATEMENT_TIMEOUT_MS', Math.min(8000, databaseQueryTimeoutMs), 0, 3_600_000)
+  if (databaseStatementTimeoutMs > databaseQueryTimeoutMs) {
+    throw new ConfigError('DATABASE_STATEMENT_TIMEOUT_MS must not exceed DATABASE_QUERY_TIMEOUT_MS (the server should cancel first)')
+  }
+  return {
+    databaseConnectTimeoutMs: readInt(env, 'DATABASE_CONNECT_TIMEOUT_MS', 2000, 100, 600_000),
+    databaseAcquireTimeoutMs: readInt(env, 'DATABASE_ACQUIRE_TIMEOUT_MS', 2000, 100, 600_000),
+    databaseQueryTimeoutMs,
+    databaseStatementTimeoutMs,
+    databaseStartupTimeoutMs: readInt(env, 'DATABASE_STARTUP_TIMEOUT_MS', 30_000, 0, 3_600_000)
+  }
+}
+
 export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
   const maxPageSize = readInt(env, 'MAX_PAGE_SIZE', 1000, 1, 100_000)
   return Object.freeze({
@@ -119,6 +151,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     bearerToken: readBearerToken(env),
     publicBaseUrl: readPublicBaseUrl(env),
     databasePoolSize: readInt(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
+    ...readDatabaseTimeouts(env),
     bodyLimitBytes: readInt(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 1_073_741_824),
     defaultPageSize: Math.min(readInt(env, 'DEFAULT_PAGE_SIZE', 100, 1, 100_000), maxPageSize),
     maxPageSize,

@@ -1,26 +1,60 @@
 /**
- * The only file that listens. Opens the database, migrates (unless MIGRATE_ON_START=false),
+ * The only file that listens. Opens the database (waiting for it up to
+ * DATABASE_STARTUP_TIMEOUT_MS), migrates (unless MIGRATE_ON_START=false),
  * provisions the configured or first token, serves, and shuts down gracefully on
  * SIGTERM/SIGINT: stop accepting, finish in-flight requests, close the pool, write the
  * buffered log lines, exit 0.
  */
 import { ConfigError, loadConfig } from './config.js'
-import { openDatabase } from './db/database.js'
+import { createPostgresDatabase, maintenancePostgresOptions, openDatabase, type DatabaseHandle } from './db/database.js'
 import { DataDirInUseError } from './db/data-dir-lock.js'
-import { migrate } from './db/migrate.js'
+import { classifyDatabaseFailure, describeDatabaseFailure } from './db/database-errors.js'
+import { MigrationError, migrate } from './db/migrate.js'
+import { DatabaseUnreachableError, waitForDatabase } from './db/wait-for-database.js'
+import type { Config } from './config.js'
 import { buildApp } from './http/app.js'
 import { createLogDestination } from './http/log-destination.js'
 import { createServices } from './services/services.js'
 
-async function main (): Promise<void> {
-  const config = loadConfig()
-  const handle = await openDatabase(config)
+/**
+ * Waits for the database, then migrates on a connection without statement deadlines (a
+ * migration may rightly take minutes); the serving pool is opened afterwards.
+ */
+async function prepareDatabase (config: Config): Promise<DatabaseHandle> {
+  const serving = await openDatabase(config)
+  if (serving.kind === 'embedded') {
+    if (config.migrateOnStart) await closingOnError(serving, () => migrate(serving.db))
+    return serving
+  }
+  const maintenance = createPostgresDatabase(config.databaseUrl as string, maintenancePostgresOptions(config))
   try {
-    if (config.migrateOnStart) await migrate(handle.db)
+    await waitForDatabase(maintenance.db, {
+      deadlineMs: config.databaseStartupTimeoutMs,
+      attemptTimeoutMs: config.databaseConnectTimeoutMs + 1000,
+      log: line => { process.stderr.write(line + '\n') }
+    })
+    if (config.migrateOnStart) await migrate(maintenance.db)
+  } catch (error) {
+    await serving.close()
+    throw error
+  } finally {
+    await maintenance.close()
+  }
+  return serving
+}
+
+async function closingOnError<T> (handle: DatabaseHandle, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work()
   } catch (error) {
     await handle.close()
     throw error
   }
+}
+
+async function main (): Promise<void> {
+  const config = loadConfig()
+  const handle = await prepareDatabase(config)
   const services = createServices(handle.db, config)
   const log = createLogDestination()
   const app = await buildApp(config, { db: handle.db, services, logStream: log.stream, listen: handle.listen })
@@ -64,8 +98,15 @@ async function main (): Promise<void> {
   await log.flush()
 }
 
+/** One clear line for the failures an operator can fix; a stack only for the unexpected. */
+function startFailure (error: unknown): string {
+  if (error instanceof ConfigError || error instanceof DataDirInUseError || error instanceof DatabaseUnreachableError ||
+    error instanceof MigrationError) return (error as Error).message
+  if (classifyDatabaseFailure(error) !== undefined) return `The database became unreachable: ${describeDatabaseFailure(error)}`
+  return String((error as Error)?.stack ?? error)
+}
+
 main().catch((error: unknown) => {
-  const known = error instanceof ConfigError || error instanceof DataDirInUseError
-  process.stderr.write(`Failed to start: ${known ? (error as Error).message : String((error as Error)?.stack ?? error)}\n`)
+  process.stderr.write(`Failed to start: ${startFailure(error)}\n`)
   process.exit(1)
 })

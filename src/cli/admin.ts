@@ -15,7 +15,7 @@ async function main (): Promise<number> {
     return argv.length === 0 ? 2 : 0
   }
   const config = loadConfig()
-  const handle = await openDatabase(config)
+  const handle = await openDatabase(config, 'maintenance')
   try {
     if (config.migrateOnStart) await migrate(handle.db)
     return await runAdmin(handle.db, argv, {

@@ -4,7 +4,7 @@ import { openDatabase } from '../db/database.js'
 import { migrate } from '../db/migrate.js'
 
 async function main (): Promise<number> {
-  const handle = await openDatabase(loadConfig())
+  const handle = await openDatabase(loadConfig(), 'maintenance')
   try {
     const { applied } = await migrate(handle.db)
     process.stdout.write(applied.length === 0 ? 'Database is up to date.\n' : `Applied: ${applied.join(', ')}\n`)

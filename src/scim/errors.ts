@@ -126,8 +126,14 @@ export class ScimError extends Error {
     return new ScimError(501, detail)
   }
 
-  static unavailable (detail: string): ScimError {
-    return new ScimError(503, detail)
+  /** 503; `retryAfterSeconds` becomes `Retry-After` (RFC 9110 §10.2.3). */
+  static unavailable (detail: string, retryAfterSeconds?: number): ScimError {
+    return new ScimError(503, detail, undefined, retryAfterSeconds !== undefined ? { 'retry-after': String(retryAfterSeconds) } : {})
+  }
+
+  /** 429; RFC 7644 has no scimType for it, the detail says which limit. */
+  static tooManyRequests (detail: string, retryAfterSeconds: number): ScimError {
+    return new ScimError(429, detail, undefined, { 'retry-after': String(retryAfterSeconds) })
   }
 }
 

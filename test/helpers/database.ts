@@ -64,7 +64,8 @@ async function createFromTemplate (admin: pg.Client, template: string, name: str
   }
 }
 
-async function createPostgresTestDatabase (url: string, t: Teardown): Promise<DatabaseHandle> {
+/** Creates a fresh database cloned from the template; `drop` removes it. */
+async function cloneTemplateDatabase (url: string): Promise<{ url: string, drop: () => Promise<void> }> {
   const admin = new pg.Client({ connectionString: url })
   await admin.connect()
   const template = await templateName()
@@ -75,14 +76,35 @@ async function createPostgresTestDatabase (url: string, t: Teardown): Promise<Da
   } finally {
     await admin.end()
   }
-  const handle = createPostgresDatabase(withDatabase(url, name), 10)
-  t.teardown(async () => {
-    await handle.close()
+  const drop = async () => {
     const cleanup = new pg.Client({ connectionString: url })
     await cleanup.connect()
     try { await cleanup.query(`drop database if exists "${name}" with (force)`) } finally { await cleanup.end() }
+  }
+  return { url: withDatabase(url, name), drop }
+}
+
+async function createPostgresTestDatabase (url: string, t: Teardown): Promise<DatabaseHandle> {
+  const database = await cloneTemplateDatabase(url)
+  const handle = createPostgresDatabase(database.url, 10)
+  t.teardown(async () => {
+    await handle.close()
+    await database.drop()
   })
   return handle
+}
+
+/**
+ * Real Postgres only: the connection string of a fresh migrated database, for tests that
+ * open their own pools (through a proxy, with other settings) or start a server process.
+ */
+export async function createTestDatabaseUrl (t: Teardown): Promise<string> {
+  const url = process.env.DATABASE_URL
+  if (url === undefined || url === '') throw new Error('createTestDatabaseUrl needs DATABASE_URL')
+  const database = await cloneTemplateDatabase(url)
+  // Dropped WITH (FORCE): whatever pools the test left open are disconnected.
+  t.teardown(database.drop)
+  return database.url
 }
 
 /** `DATABASE_URL` names the server to use (any database on it; test databases are created). */

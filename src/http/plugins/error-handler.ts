@@ -5,6 +5,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { mapDatabaseError } from '../../db/constraint-errors.js'
+import { classifyDatabaseFailure, describeDatabaseFailure, type DatabaseFailure } from '../../db/database-errors.js'
 import { ScimError } from '../../scim/errors.js'
 import { SCIM_CONTENT_TYPE } from '../scim-media.js'
 
@@ -47,6 +48,16 @@ function fromFastifyError (error: FastifyError): ScimError | undefined {
   return undefined
 }
 
+/** Seconds a client is asked to wait before retrying while the database is unavailable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 2
+
+function databaseUnavailable (failure: DatabaseFailure): ScimError {
+  const detail = failure === 'timeout'
+    ? 'The database did not answer in time; retry later.'
+    : 'The database is unavailable; retry later.'
+  return ScimError.unavailable(detail, DATABASE_RETRY_AFTER_SECONDS)
+}
+
 export function toScimError (error: unknown): ScimError | undefined {
   if (error instanceof ScimError) return error
   return mapDatabaseError(error) ?? (error instanceof Error ? fromFastifyError(error as FastifyError) : undefined)
@@ -54,9 +65,17 @@ export function toScimError (error: unknown): ScimError | undefined {
 
 export function registerErrorHandler (app: FastifyInstance): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    // An outage costs one short line per request (the request line, see request-log.ts),
+    // not a stack trace: during an outage every request fails the same way.
+    const failure = classifyDatabaseFailure(error)
+    if (failure !== undefined) {
+      request.failure = `database ${failure}: ${describeDatabaseFailure(error)}`
+      request.databaseFailure = failure
+      return sendScimError(reply, databaseUnavailable(failure))
+    }
     const scimError = toScimError(error)
     if (scimError !== undefined) {
-      if (scimError.status >= 500) request.log.warn({ status: scimError.status, detail: scimError.detail }, 'request failed')
+      if (scimError.status >= 500) request.failure ??= scimError.detail
       return sendScimError(reply, scimError)
     }
     request.log.error({ err: error }, 'unexpected error')

@@ -1,7 +1,15 @@
 /** Liveness and readiness for load balancers and orchestrators; no authentication. */
 import type { FastifyInstance } from 'fastify'
 import { checkDatabase, type Db } from '../../db/database.js'
+import { classifyDatabaseFailure, describeDatabaseFailure } from '../../db/database-errors.js'
 import { ScimError } from '../../scim/errors.js'
+import { DATABASE_RETRY_AFTER_SECONDS } from '../plugins/error-handler.js'
+
+/**
+ * Readiness answers within this time whatever the database does (a load balancer's probe
+ * usually gives up after 2 to 5 s).
+ */
+export const READINESS_TIMEOUT_MS = 1500
 
 const statusSchema = {
   type: 'object',
@@ -20,10 +28,13 @@ export function registerHealthRoutes (app: FastifyInstance, db: Db): void {
     schema: { tags: ['health'], summary: 'The service can reach its database', response: { 200: statusSchema } }
   }, async request => {
     try {
-      await checkDatabase(db)
+      await checkDatabase(db, READINESS_TIMEOUT_MS)
     } catch (error) {
-      request.log.warn({ err: error }, 'readiness check failed')
-      throw ScimError.unavailable('The database is not reachable.')
+      // One line in the request log, no stack: probes repeat every few seconds.
+      const failure = classifyDatabaseFailure(error) ?? 'unavailable'
+      request.failure = `database ${failure}: ${describeDatabaseFailure(error)}`
+      request.databaseFailure = failure
+      throw ScimError.unavailable('The database is not reachable.', DATABASE_RETRY_AFTER_SECONDS)
     }
     return { status: 'ok' }
   })
