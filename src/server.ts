@@ -66,19 +66,24 @@ async function main (): Promise<void> {
     )
   }
 
+  // Shutdown: the app stops accepting connections, closes idle keep-alive sockets, answers
+  // in-flight requests with `Connection: close` and lets a /Bulk work until shortly before
+  // the timeout (plugins/shutdown.ts); then the pool is closed. The timer is the backstop.
   let closing = false
   const shutdown = (signal: string): void => {
     if (closing) return
     closing = true
+    const started = Date.now()
     app.log.info({ signal }, 'shutting down')
     const timer = setTimeout(() => {
-      app.log.error('graceful shutdown timed out')
+      app.log.error({ afterMs: Date.now() - started }, 'graceful shutdown timed out')
       process.exit(1)
     }, config.shutdownTimeoutMs)
     timer.unref()
     // Every request's log line is buffered once the app has closed; write them all before exiting.
     app.close()
       .then(() => handle.close())
+      .then(() => { app.log.info({ afterMs: Date.now() - started }, 'stopped') })
       .then(() => log.flush())
       .then(() => { process.exit(0) })
       .catch((error: unknown) => {

@@ -14,6 +14,7 @@ import { registerContentTypes } from './plugins/content-type.js'
 import { ScimError } from '../scim/errors.js'
 import { registerErrorHandler, sendScimError } from './plugins/error-handler.js'
 import { registerOpenApi } from './plugins/openapi.js'
+import { createLifecycle, registerShutdownHandling } from './plugins/shutdown.js'
 import { REDACTED_LOG_PATHS, registerRequestLog } from './plugins/request-log.js'
 import { registerValidation } from './plugins/validation.js'
 import { registerHealthRoutes } from './routes/health.routes.js'
@@ -51,7 +52,9 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
     connectionTimeout: 60_000,
     keepAliveTimeout: 72_000,
     requestTimeout: 120_000,
-    return503OnClosing: true,
+    // Requests that reach an already open connection during shutdown are still served, with
+    // `Connection: close` (plugins/shutdown.ts); idle keep-alive sockets are closed at once.
+    return503OnClosing: false,
     // Malformed percent-encoding and over-long path segments (ids) are answered by the
     // router before any hook runs: give them the SCIM error body like everything else.
     frameworkErrors: (error, _request, reply) => {
@@ -69,6 +72,8 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
   })
 
   registerAuthorization(app, services.tokens)
+  const lifecycle = createLifecycle(config.shutdownTimeoutMs)
+  registerShutdownHandling(app, lifecycle)
   registerContentTypes(app)
   registerValidation(app)
   registerErrorHandler(app)
@@ -89,7 +94,7 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
     if (!waited) app.log.warn('not subscribed to token changes yet; revocations by other instances apply within TOKEN_CACHE_TTL_MS')
   }
 
-  registerHealthRoutes(app, deps.db)
-  await app.register(async scope => registerScimRoutes(scope, { config, services }), { prefix: SCIM_BASE_PATH })
+  registerHealthRoutes(app, deps.db, lifecycle)
+  await app.register(async scope => registerScimRoutes(scope, { config, services, lifecycle }), { prefix: SCIM_BASE_PATH })
   return app
 }

@@ -46,10 +46,32 @@ export interface ScimBulkResponse {
   Operations: ScimBulkOperationResult[]
 }
 
+/**
+ * Why a bulk stops before its next operation: its client is gone (nobody will read the
+ * answer, so the rest is not performed), or the service is shutting down (the rest is
+ * reported per operation with `error`, a 503, so the client knows exactly what to retry).
+ */
+export type BulkStop = { readonly reason: 'clientGone' } | { readonly reason: 'shutdown', readonly error: ScimError }
+
+export interface BulkRunSummary {
+  readonly operations: number
+  /** Dispatched to the resource endpoints (whatever their answer). */
+  readonly performed: number
+  /** Answered with a status of 400 or more, dispatched or not. */
+  readonly failed: number
+  /** Not dispatched: refused before dispatch, left after failOnErrors, or stopped. */
+  readonly notPerformed: number
+  readonly stoppedBy?: BulkStop['reason']
+}
+
 export interface BulkRunOptions {
   readonly dispatch: BulkDispatcher
   /** Absolute URL of a resource, for `location` of operations that did not answer one. */
   readonly locate: (endpoint: ScimBulkEndpoint, id: string) => string
+  /** Asked before each operation. */
+  readonly shouldStop?: () => BulkStop | undefined
+  /** Called once with what happened, for the request's log line. */
+  readonly onFinish?: (summary: BulkRunSummary) => void
 }
 
 function resultBase (op: ScimBulkOperation): ScimBulkOperationResult {
@@ -69,6 +91,7 @@ function createdIdOf (body: unknown): string | undefined {
 class BulkRun {
   /** bulkId → id of the resource its POST created. */
   private readonly created = new Map<string, string>()
+  performed = 0
 
   constructor (private readonly options: BulkRunOptions) {}
 
@@ -91,6 +114,7 @@ class BulkRun {
       throw error
     }
     const endpoint = op.endpoint as ScimBulkEndpoint
+    this.performed++
     const answer = await this.options.dispatch({ method: op.method as ScimBulkMethod, endpoint, id, data, version: op.version })
     const location = answer.location ?? (id !== undefined ? this.options.locate(endpoint, id) : undefined)
     const result: ScimBulkOperationResult = { ...resultBase(op), status: String(answer.status) }
@@ -108,20 +132,35 @@ class BulkRun {
 
 /**
  * Runs operations in plan order until `failOnErrors` errors have happened (§3.7.3: the rest
- * are neither run nor reported), and reports the results in request order.
+ * are neither run nor reported) or `shouldStop` says so, and reports the results in request
+ * order.
  */
 export async function runBulkRequest (request: ScimBulkRequest, options: BulkRunOptions): Promise<ScimBulkResponse> {
   const plan = planBulkOperations(request.operations)
   const run = new BulkRun(options)
   const results = new Map<number, ScimBulkOperationResult>()
   let errors = 0
-  for (const index of plan.order) {
+  let stop: BulkStop | undefined
+  for (const [position, index] of plan.order.entries()) {
+    stop = options.shouldStop?.()
+    if (stop?.reason === 'shutdown') {
+      for (const rest of plan.order.slice(position)) results.set(rest, failed(request.operations[rest] as ScimBulkOperation, stop.error))
+      errors += plan.order.length - position
+    }
+    if (stop !== undefined) break
     const op = request.operations[index] as ScimBulkOperation
     const result = await run.run(op, plan.references.get(index) ?? new Set(), plan.blocked.get(index))
     results.set(index, result)
     if (Number(result.status) >= 400) errors++
     if (request.failOnErrors !== undefined && errors >= request.failOnErrors) break
   }
+  options.onFinish?.({
+    operations: request.operations.length,
+    performed: run.performed,
+    failed: errors,
+    notPerformed: request.operations.length - run.performed,
+    ...(stop !== undefined ? { stoppedBy: stop.reason } : {})
+  })
   const Operations = [...results.entries()].sort(([a], [b]) => a - b).map(([, result]) => result)
   return { schemas: [BULK_RESPONSE_SCHEMA], Operations }
 }

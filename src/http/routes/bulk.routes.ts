@@ -6,13 +6,16 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { ScimError } from '../../scim/errors.js'
 import { parseBulkRequest } from '../../scim/bulk.js'
-import { runBulkRequest } from '../../services/bulk.service.js'
+import { runBulkRequest, type BulkStop } from '../../services/bulk.service.js'
 import { scimBaseUrl } from '../base-url.js'
 import { createInjectDispatcher } from '../bulk-dispatch.js'
+import { logRequestLine } from '../plugins/request-log.js'
 import { BULK_ROUTE_SCHEMA } from '../route-schemas.js'
 import type { ScimRouteContext } from './scim.routes.js'
 
-export function registerBulkRoutes (scope: FastifyInstance, { config }: ScimRouteContext): void {
+const SHUTDOWN_RETRY_AFTER_SECONDS = 2
+
+export function registerBulkRoutes (scope: FastifyInstance, { config, lifecycle }: ScimRouteContext): void {
   const maxPayloadSize = config.bulkMaxPayloadBytes
   const tooLarge = () => ScimError.payloadTooLarge(`The bulk request body exceeds maxPayloadSize (${maxPayloadSize} bytes).`, 'tooLarge')
 
@@ -39,10 +42,26 @@ export function registerBulkRoutes (scope: FastifyInstance, { config }: ScimRout
   }, async (request, reply) => {
     const bulk = parseBulkRequest(request.body, { maxOperations: config.bulkMaxOperations })
     const baseUrl = scimBaseUrl(request, config)
+    // A client that hung up will never read the answer: stop at the next operation.
+    let clientGone = false
+    reply.raw.once('close', () => { clientGone = !reply.raw.writableFinished })
+    const shouldStop = (): BulkStop | undefined => {
+      if (clientGone) return { reason: 'clientGone' }
+      const deadline = lifecycle.workDeadline()
+      if (deadline === undefined || Date.now() < deadline) return undefined
+      return {
+        reason: 'shutdown',
+        error: ScimError.unavailable('The service is shutting down; this operation was not performed. Send it again.', SHUTDOWN_RETRY_AFTER_SECONDS)
+      }
+    }
     const response = await runBulkRequest(bulk, {
       dispatch: createInjectDispatcher(scope, request),
-      locate: (endpoint, id) => `${baseUrl}/${endpoint}/${encodeURIComponent(id)}`
+      locate: (endpoint, id) => `${baseUrl}/${endpoint}/${encodeURIComponent(id)}`,
+      shouldStop,
+      onFinish: summary => { request.bulkSummary = summary }
     })
+    // Nothing can be sent, and Fastify may never reach onResponse: log the request here.
+    if (clientGone) logRequestLine(request, reply.code(499), { abandoned: true })
     return reply.code(200).send(response)
   })
 }

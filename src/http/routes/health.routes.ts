@@ -4,6 +4,7 @@ import { checkDatabase, type Db } from '../../db/database.js'
 import { classifyDatabaseFailure, describeDatabaseFailure } from '../../db/database-errors.js'
 import { ScimError } from '../../scim/errors.js'
 import { DATABASE_RETRY_AFTER_SECONDS } from '../plugins/error-handler.js'
+import type { Lifecycle } from '../plugins/shutdown.js'
 
 /**
  * Readiness answers within this time whatever the database does (a load balancer's probe
@@ -17,7 +18,7 @@ const statusSchema = {
   required: ['status']
 } as const
 
-export function registerHealthRoutes (app: FastifyInstance, db: Db): void {
+export function registerHealthRoutes (app: FastifyInstance, db: Db, lifecycle: Lifecycle): void {
   app.get('/health/live', {
     config: { scope: 'public' },
     schema: { tags: ['health'], summary: 'The process is up', response: { 200: statusSchema } }
@@ -27,6 +28,8 @@ export function registerHealthRoutes (app: FastifyInstance, db: Db): void {
     config: { scope: 'public' },
     schema: { tags: ['health'], summary: 'The service can reach its database', response: { 200: statusSchema } }
   }, async request => {
+    // Shutting down: tell the load balancer to route elsewhere (requests are still served).
+    if (lifecycle.closingSince !== undefined) throw ScimError.unavailable('The service is shutting down.', DATABASE_RETRY_AFTER_SECONDS)
     try {
       await checkDatabase(db, READINESS_TIMEOUT_MS)
     } catch (error) {

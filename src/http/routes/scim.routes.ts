@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../config.js'
 import type { Services } from '../../services/services.js'
 import { requireValidHost } from '../base-url.js'
+import type { Lifecycle } from '../plugins/shutdown.js'
 import { SCIM_CONTENT_TYPE } from '../scim-media.js'
 import { registerBulkRoutes } from './bulk.routes.js'
 import { registerDiscoveryRoutes } from './discovery.routes.js'
@@ -16,6 +17,7 @@ import { registerUserRoutes } from './users.routes.js'
 export interface ScimRouteContext {
   readonly config: Config
   readonly services: Services
+  readonly lifecycle: Lifecycle
 }
 
 export async function registerScimRoutes (scope: FastifyInstance, context: ScimRouteContext): Promise<void> {
