@@ -47,6 +47,10 @@ export interface Config {
    * on how late a revocation takes effect when its notification is lost (0: no cache).
    */
   readonly tokenCacheTtlMs: number
+  /** Requests one organization may have in progress on this instance; 0 is no limit. */
+  readonly orgMaxConcurrentRequests: number
+  /** Requests one organization may send per minute to this instance; 0 is no limit. */
+  readonly rateLimitPerMinute: number
 }
 
 export const SCIM_BASE_PATH = '/scim/v2'
@@ -139,6 +143,20 @@ function readDatabaseTimeouts (env: NodeJS.ProcessEnv): Pick<Config,
   }
 }
 
+/**
+ * One organization may use at most half of a pool (default 10 connections) at once, so the
+ * others always find connections; IdPs send a few requests in parallel (Entra and Okta well
+ * under five per tenant), which this leaves untouched. 3000 a minute (50/s) is above what a
+ * provisioning cycle sends and stops a runaway client.
+ */
+function readFairShare (env: NodeJS.ProcessEnv): Pick<Config, 'orgMaxConcurrentRequests' | 'rateLimitPerMinute'> {
+  const pool = readInt(env, 'DATABASE_POOL_SIZE', 10, 1, 1000)
+  return {
+    orgMaxConcurrentRequests: readInt(env, 'ORG_MAX_CONCURRENT_REQUESTS', Math.max(1, Math.floor(pool / 2)), 0, 100_000),
+    rateLimitPerMinute: readInt(env, 'RATE_LIMIT_PER_MINUTE', 3000, 0, 10_000_000)
+  }
+}
+
 export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
   const maxPageSize = readInt(env, 'MAX_PAGE_SIZE', 1000, 1, 100_000)
   return Object.freeze({
@@ -161,6 +179,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     bulkMaxOperations: readInt(env, 'BULK_MAX_OPERATIONS', 1000, 1, 100_000),
     bulkMaxPayloadBytes: readInt(env, 'BULK_MAX_PAYLOAD_BYTES', 1_048_576, 1024, 1_073_741_824),
     shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
-    tokenCacheTtlMs: readInt(env, 'TOKEN_CACHE_TTL_MS', 1000, 0, 60_000)
+    tokenCacheTtlMs: readInt(env, 'TOKEN_CACHE_TTL_MS', 1000, 0, 60_000),
+    ...readFairShare(env)
   })
 }

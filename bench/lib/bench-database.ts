@@ -47,7 +47,9 @@ export async function openBenchDatabase (database: string, env: Record<string, s
   const url = process.env.DATABASE_URL
   if (url === undefined || url === '') throw new Error('Set DATABASE_URL to a Postgres server (the bench creates its own database).')
   await recreateDatabase(url, database, options.keep ?? false)
-  const config = loadConfig({ ...process.env, ...env, DATABASE_URL: withDatabase(url, database) })
+  // One tenant driving the service flat out: the per-organization fair-share limits would
+  // measure themselves, so they are off unless the environment sets them.
+  const config = loadConfig({ ORG_MAX_CONCURRENT_REQUESTS: '0', RATE_LIMIT_PER_MINUTE: '0', ...process.env, ...env, DATABASE_URL: withDatabase(url, database) })
   const handle = createPostgresDatabase(config.databaseUrl as string, config.databasePoolSize)
   try {
     await migrate(handle.db)

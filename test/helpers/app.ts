@@ -35,7 +35,9 @@ export interface BuildOptions {
 
 export async function build (t: Teardown, env: Record<string, string> = {}, options: BuildOptions = {}): Promise<TestApp> {
   const handle = await createTestDatabase(t)
-  const config = loadConfig({ LOG_LEVEL: 'info', ...env })
+  // The fair-share limits are off unless a test sets them (test/resilience/fair-share.test.ts
+  // does): other tests fire many requests of one organization on purpose.
+  const config = loadConfig({ LOG_LEVEL: 'info', ORG_MAX_CONCURRENT_REQUESTS: '0', RATE_LIMIT_PER_MINUTE: '0', ...env })
   const defaults = createServices(handle.db, config)
   const services: Services = options.clock === undefined ? defaults : { ...defaults, tokens: new TokenService(handle.db, options.clock, { cacheTtlMs: config.tokenCacheTtlMs }) }
   const logs: Array<Record<string, unknown>> = []

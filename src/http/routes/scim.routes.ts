@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../config.js'
 import type { Services } from '../../services/services.js'
 import { requireValidHost } from '../base-url.js'
+import { registerFairShare } from '../plugins/fair-share.js'
 import type { Lifecycle } from '../plugins/shutdown.js'
 import { SCIM_CONTENT_TYPE } from '../scim-media.js'
 import { registerBulkRoutes } from './bulk.routes.js'
@@ -23,6 +24,8 @@ export interface ScimRouteContext {
 export async function registerScimRoutes (scope: FastifyInstance, context: ScimRouteContext): Promise<void> {
   scope.addHook('onRequest', async (_request, reply) => { reply.type(SCIM_CONTENT_TYPE) })
   requireValidHost(scope, context.config)
+  // After authorization (an application-level onRequest hook): the organization is known.
+  await registerFairShare(scope, context.config)
   registerDiscoveryRoutes(scope, context)
   registerUserRoutes(scope, context)
   registerGroupRoutes(scope, context)
