@@ -51,6 +51,8 @@ export interface Config {
   readonly orgMaxConcurrentRequests: number
   /** Requests one organization may send per minute to this instance; 0 is no limit. */
   readonly rateLimitPerMinute: number
+  /** When set, GET /metrics requires `Authorization: Bearer <metricsToken>`. */
+  readonly metricsToken: string | undefined
 }
 
 export const SCIM_BASE_PATH = '/scim/v2'
@@ -180,6 +182,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     bulkMaxPayloadBytes: readInt(env, 'BULK_MAX_PAYLOAD_BYTES', 1_048_576, 1024, 1_073_741_824),
     shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     tokenCacheTtlMs: readInt(env, 'TOKEN_CACHE_TTL_MS', 1000, 0, 60_000),
-    ...readFairShare(env)
+    ...readFairShare(env),
+    metricsToken: readString(env, 'METRICS_TOKEN')
   })
 }

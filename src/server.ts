@@ -57,7 +57,9 @@ async function main (): Promise<void> {
   const handle = await prepareDatabase(config)
   const services = createServices(handle.db, config)
   const log = createLogDestination()
-  const app = await buildApp(config, { db: handle.db, services, logStream: log.stream, listen: handle.listen })
+  const app = await buildApp(config, {
+    db: handle.db, services, logStream: log.stream, listen: handle.listen, ...(handle.stats !== undefined ? { poolStats: handle.stats } : {})
+  })
   const created = await services.tokens.bootstrap(config.bearerToken)
   if (created !== undefined) {
     process.stderr.write(

@@ -6,13 +6,14 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import { SCIM_BASE_PATH, type Config } from '../config.js'
-import type { Db, DatabaseHandle } from '../db/database.js'
+import type { Db, DatabaseHandle, PoolStats } from '../db/database.js'
 import { TOKEN_CHANGES_CHANNEL } from '../repositories/token.repository.js'
 import { createServices, type Services } from '../services/services.js'
 import { registerAuthorization } from './plugins/auth.js'
 import { registerContentTypes } from './plugins/content-type.js'
 import { ScimError } from '../scim/errors.js'
 import { registerErrorHandler, sendScimError } from './plugins/error-handler.js'
+import { createMetrics, registerMetrics, type Metrics } from './plugins/metrics.js'
 import { registerOpenApi } from './plugins/openapi.js'
 import { createLifecycle, registerShutdownHandling } from './plugins/shutdown.js'
 import { REDACTED_LOG_PATHS, registerRequestLog } from './plugins/request-log.js'
@@ -30,6 +31,9 @@ export interface AppDeps {
   readonly logStream?: DestinationStream
   /** Postgres notifications (DatabaseHandle.listen): token changes made by other instances. */
   readonly listen?: DatabaseHandle['listen']
+  /** The pool's figures for /metrics (real Postgres). */
+  readonly poolStats?: () => PoolStats
+  readonly metrics?: Metrics
 }
 
 /** How long start-up waits for the token-change subscription before serving without it (it retries). */
@@ -37,6 +41,8 @@ const SUBSCRIBE_WAIT_MS = 2000
 
 export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const services = deps.services ?? createServices(deps.db, config)
+  const metrics = deps.metrics ?? createMetrics(deps.poolStats)
+  services.groups.observeMembershipChanges(metrics.membershipChanged)
   const app = Fastify({
     logger: {
       level: config.logLevel,
@@ -76,9 +82,11 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
   registerShutdownHandling(app, lifecycle)
   registerContentTypes(app)
   registerValidation(app)
-  registerErrorHandler(app)
+  registerErrorHandler(app, { onDatabaseFailure: metrics.databaseFailed })
   registerRequestLog(app)
   await registerOpenApi(app)
+  // After the OpenAPI plugin, which documents only routes declared after it.
+  registerMetrics(app, metrics, config)
 
   if (deps.listen !== undefined && config.tokenCacheTtlMs > 0) {
     const tokens = services.tokens
@@ -95,6 +103,6 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
   }
 
   registerHealthRoutes(app, deps.db, lifecycle)
-  await app.register(async scope => registerScimRoutes(scope, { config, services, lifecycle }), { prefix: SCIM_BASE_PATH })
+  await app.register(async scope => registerScimRoutes(scope, { config, services, lifecycle, metrics }), { prefix: SCIM_BASE_PATH })
   return app
 }

@@ -83,16 +83,26 @@ const MEMBER_PAGE_SIZE = 10_000
 /** Members per group read for a whole listing page in one query; bigger groups continue by keyset. */
 const LIST_FIRST_MEMBERS = 1_000
 
+/** Told, after a commit, how many membership rows one request added or removed. */
+export type MembershipObserver = (rowsChanged: number) => void
+
 export class GroupService {
+  private membershipObserver: MembershipObserver | undefined
+
   constructor (protected readonly db: Db, protected readonly config: Config) {}
+
+  /** For metrics: the HTTP layer observes committed membership changes. */
+  observeMembershipChanges (observer: MembershipObserver): void {
+    this.membershipObserver = observer
+  }
 
   async create (scope: GroupScope, body: unknown, projection: ScimProjectionParams = {}): Promise<GroupResult> {
     const resource = validateResource(GROUP_RESOURCE, body, { mode: 'create', maxValues: this.config.maxMultiValuedValues })
     const memberIds = memberIdsOf(resource) ?? []
-    return await this.withMemberRule(scope, memberIds, async trx => {
+    return await this.withMemberRule(scope, memberIds, async (trx, tally) => {
       await checkMembers(trx, scope, memberIds)
       const record = await insertGroup(trx, scope.organizationId, toGroupWrite(resource))
-      await addMembers(trx, scope.organizationId, record.id, memberIds)
+      tally(await addMembers(trx, scope.organizationId, record.id, memberIds))
       return await this.build(trx, record, scope.baseUrl, projection)
     })
   }
@@ -112,11 +122,11 @@ export class GroupService {
   async replace (scope: GroupScope, id: string, body: unknown, ifMatch: IfMatch, projection: ScimProjectionParams = {}): Promise<GroupResult> {
     const next = validateResource(GROUP_RESOURCE, body, { mode: 'replace', maxValues: this.config.maxMultiValuedValues })
     const memberIds = memberIdsOf(next)
-    return await this.withMemberRule(scope, memberIds ?? [], async trx => {
+    return await this.withMemberRule(scope, memberIds ?? [], async (trx, tally) => {
       await lock(trx, scope, id, ifMatch)
       await checkMembers(trx, scope, memberIds ?? [])
       const record = await updateGroup(trx, scope.organizationId, id, toGroupWrite(next))
-      if (memberIds !== undefined) await replaceMembers(trx, scope.organizationId, id, memberIds)
+      if (memberIds !== undefined) tally(await replaceMembers(trx, scope.organizationId, id, memberIds))
       return await this.build(trx, record, scope.baseUrl, projection)
     })
   }
@@ -130,14 +140,15 @@ export class GroupService {
       if (quick !== undefined) return quick
     }
     let added: string[] = []
-    return await this.withMemberRule(scope, () => added, async trx => {
+    return await this.withMemberRule(scope, () => added, async (trx, tally) => {
       const current = await lock(trx, scope, id, ifMatch)
       const before = toScimGroup(current, scope.baseUrl)
       const patched = applyPatch(GROUP_RESOURCE, before, operations, { resourceId: id })
       const next = validateResource(GROUP_RESOURCE, patched.resource, { mode: 'replace', maxValues: this.config.maxMultiValuedValues, current: before })
       added = addedIds(patched.members)
       await checkMembers(trx, scope, added)
-      const { changed: membersChanged, nonMembersRemoved } = await applyMemberChanges(trx, scope, id, patched.members)
+      const { changed: membersChanged, rows, nonMembersRemoved } = await applyMemberChanges(trx, scope, id, patched.members)
+      tally(rows)
       const write = toGroupWrite(next)
       const attributesChanged = write.display_name !== current.displayName || write.external_id !== current.externalId ||
         write.attributes !== JSON.stringify(current.attributes)
@@ -276,9 +287,15 @@ export class GroupService {
    * customer between our check and our insert) becomes the rule's 400 naming the offending ids,
    * looked up again once the transaction has rolled back.
    */
-  private async withMemberRule<T> (scope: GroupScope, ids: readonly string[] | (() => readonly string[]), work: (trx: Db) => Promise<T>): Promise<T> {
+  /** `tally` counts membership rows changed; they are reported once the transaction commits. */
+  private async withMemberRule<T> (
+    scope: GroupScope, ids: readonly string[] | (() => readonly string[]), work: (trx: Db, tally: (rows: number) => void) => Promise<T>
+  ): Promise<T> {
     try {
-      return await this.db.transaction().execute(work)
+      let rows = 0
+      const result = await this.db.transaction().execute(trx => work(trx, n => { rows += n }))
+      if (rows > 0) this.membershipObserver?.(rows)
+      return result
     } catch (error) {
       throw await this.refusedByConstraint(error, scope, typeof ids === 'function' ? ids() : ids)
     }
@@ -322,10 +339,10 @@ function membersRefused (ids: readonly string[], concurrent: boolean): ScimError
     : `Only existing customer users of this organization can be group members${why}; not: ${shown}${more}. Nothing was changed.`)
 }
 
-/** One statement per change, in request order: whether any row changed, and how many removals found no member. */
+/** One statement per change, in request order: how many rows changed, and how many removals found no member. */
 async function applyMemberChanges (
   trx: Db, scope: GroupScope, groupId: string, changes: readonly ScimMemberChange[]
-): Promise<{ changed: boolean, nonMembersRemoved: number }> {
+): Promise<{ changed: boolean, rows: number, nonMembersRemoved: number }> {
   let changed = 0
   let nonMembersRemoved = 0
   for (const change of changes) {
@@ -347,7 +364,7 @@ async function applyMemberChanges (
         break
     }
   }
-  return { changed: changed > 0, nonMembersRemoved }
+  return { changed: changed > 0, rows: changed, nonMembersRemoved }
 }
 
 /** Every id the changes add (add and replace), once each, in order. */

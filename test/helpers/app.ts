@@ -47,7 +47,7 @@ export async function build (t: Teardown, env: Record<string, string> = {}, opti
       callback()
     }
   })
-  const app = await buildApp(config, { db: handle.db, services, logStream, listen: handle.listen })
+  const app = await buildApp(config, { db: handle.db, services, logStream, listen: handle.listen, ...(handle.stats !== undefined ? { poolStats: handle.stats } : {}) })
   t.teardown(() => app.close())
   const tokenFor = async (organization: string) => {
     // Every scope, as tokens had before scopes existed: tests of other features are not about scopes.

@@ -42,7 +42,7 @@ if (usingEmbedded()) {
       }
     })
     const services = createServices(handle.db, config)
-    const app = await buildApp(config, { db: handle.db, services, logStream })
+    const app = await buildApp(config, { db: handle.db, services, logStream, poolStats: handle.stats! })
     t.teardown(() => app.close())
     const { token } = await services.tokens.create('acme')
     const auth = { authorization: `Bearer ${token}` }
@@ -89,6 +89,9 @@ if (usingEmbedded()) {
       t.same(many.map(r => r.statusCode), Array(8).fill(503), 'eight concurrent requests on a pool of three: all 503')
       t.ok(Date.now() - started < 4000, `all answered in ${Date.now() - started} ms`)
       t.ok(logs.filter(l => l.status === 503).every(l => /^database (timeout|unavailable): /.test(String(l.failure))), 'each says why in one line')
+      const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body
+      t.match(metrics, /\nscim_database_errors_total\{kind="timeout"\} [1-9]/, 'timeouts are counted in /metrics')
+      t.match(metrics, /\nscim_database_errors_total\{kind="unavailable"\} [1-9]/, 'and so are outages')
       await proxy.restore()
       // Answers held during the pause arrive late on connections the client gave up on:
       // those were destroyed, so nothing is misdelivered to the next query.

@@ -4,7 +4,7 @@
  * that reveals nothing internal and is logged with the request id.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { mapDatabaseError } from '../../db/constraint-errors.js'
+import { isPgError, mapDatabaseError } from '../../db/constraint-errors.js'
 import { classifyDatabaseFailure, describeDatabaseFailure, type DatabaseFailure } from '../../db/database-errors.js'
 import { ScimError } from '../../scim/errors.js'
 import { SCIM_CONTENT_TYPE } from '../scim-media.js'
@@ -63,7 +63,12 @@ export function toScimError (error: unknown): ScimError | undefined {
   return mapDatabaseError(error) ?? (error instanceof Error ? fromFastifyError(error as FastifyError) : undefined)
 }
 
-export function registerErrorHandler (app: FastifyInstance): void {
+export interface ErrorHandlerOptions {
+  /** Told about each request the database failed (metrics). */
+  readonly onDatabaseFailure?: (kind: DatabaseFailure | 'other') => void
+}
+
+export function registerErrorHandler (app: FastifyInstance, options: ErrorHandlerOptions = {}): void {
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     // An outage costs one short line per request (the request line, see request-log.ts),
     // not a stack trace: during an outage every request fails the same way.
@@ -71,6 +76,7 @@ export function registerErrorHandler (app: FastifyInstance): void {
     if (failure !== undefined) {
       request.failure = `database ${failure}: ${describeDatabaseFailure(error)}`
       request.databaseFailure = failure
+      options.onDatabaseFailure?.(failure)
       return sendScimError(reply, databaseUnavailable(failure))
     }
     const scimError = toScimError(error)
@@ -78,6 +84,7 @@ export function registerErrorHandler (app: FastifyInstance): void {
       if (scimError.status >= 500) request.failure ??= scimError.detail
       return sendScimError(reply, scimError)
     }
+    if (isPgError(error)) options.onDatabaseFailure?.('other')
     request.log.error({ err: error }, 'unexpected error')
     return sendScimError(reply, new ScimError(500, `Internal server error (request ${request.id}).`))
   })

@@ -8,6 +8,7 @@ import type { Services } from '../../services/services.js'
 import { requireValidHost } from '../base-url.js'
 import { registerFairShare } from '../plugins/fair-share.js'
 import type { Lifecycle } from '../plugins/shutdown.js'
+import type { Metrics } from '../plugins/metrics.js'
 import { SCIM_CONTENT_TYPE } from '../scim-media.js'
 import { registerBulkRoutes } from './bulk.routes.js'
 import { registerDiscoveryRoutes } from './discovery.routes.js'
@@ -19,13 +20,14 @@ export interface ScimRouteContext {
   readonly config: Config
   readonly services: Services
   readonly lifecycle: Lifecycle
+  readonly metrics: Metrics
 }
 
 export async function registerScimRoutes (scope: FastifyInstance, context: ScimRouteContext): Promise<void> {
   scope.addHook('onRequest', async (_request, reply) => { reply.type(SCIM_CONTENT_TYPE) })
   requireValidHost(scope, context.config)
   // After authorization (an application-level onRequest hook): the organization is known.
-  await registerFairShare(scope, context.config)
+  await registerFairShare(scope, context.config, { onLimited: context.metrics.limited })
   registerDiscoveryRoutes(scope, context)
   registerUserRoutes(scope, context)
   registerGroupRoutes(scope, context)
