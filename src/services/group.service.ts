@@ -184,6 +184,8 @@ export class GroupService {
       const refused = new Set(outcome.refused)
       throw membersRefused(add.filter(member => refused.has(member.toLowerCase())), false)
     }
+    // One statement: committed already.
+    if (outcome.added + outcome.removed > 0) this.membershipObserver?.(outcome.added + outcome.removed)
     return { id, version: outcome.version as number, result: undefined, nonMembersRemoved: removeRequested.length - outcome.removed }
   }
 
