@@ -282,3 +282,22 @@ t.test('root queries without members (and groups) never read group_members', asy
   t.equal(await touches('/scim/v2/?filter=displayName eq "big one"'), true, 'control: members shown are read')
   t.equal(await touches('/scim/v2/?excludedAttributes=members'), true, 'control: the users\' groups are read')
 })
+
+t.test('what discovery advertises holds at the root: page sizes, sorting, both paging methods', async t => {
+  const { app, auth } = await build(t, { DEFAULT_PAGE_SIZE: '2', MAX_PAGE_SIZE: '3' })
+  const scim = scimClient(app, auth)
+  for (let i = 0; i < 3; i++) {
+    await scim('POST', '/Users', { userName: `d${i}@example.com` })
+    await scim('POST', '/Groups', { displayName: `D${i}` })
+  }
+  const config = (await scim('GET', '/ServiceProviderConfig')).body
+  t.match(config, { filter: { supported: true, maxResults: 3 }, sort: { supported: true }, pagination: { cursor: true, index: true, defaultPageSize: 2, maxPageSize: 3 } })
+  const byDefault = await scim('GET', '/scim/v2/')
+  t.same({ total: byDefault.body.totalResults, items: byDefault.body.itemsPerPage }, { total: 6, items: 2 }, 'defaultPageSize')
+  const capped = await scim('GET', '/scim/v2/?count=100&sortBy=displayName&sortOrder=descending')
+  t.equal(capped.body.itemsPerPage, 3, 'maxPageSize caps count')
+  t.same(capped.body.Resources.map((r: Resource) => r.displayName ?? null), [null, null, null], 'users have no displayName: first descending')
+  const cursor = await scim('POST', '/scim/v2/.search', { schemas: [SEARCH_REQUEST], cursor: '', count: 100 })
+  t.equal(cursor.body.itemsPerPage, 3)
+  t.type(cursor.body.nextCursor, 'string', 'cursor paging is offered at the root')
+})
