@@ -33,7 +33,10 @@ export interface Config {
   readonly bodyLimitBytes: number
   readonly defaultPageSize: number
   readonly maxPageSize: number
-  /** Most members returned inline with a group; advertised in the README and /Schemas. */
+  /**
+   * Most members (of groups) or groups (of users) one read response may list; above it the
+   * read fails with 400 tooMany before anything is sent. 0: no ceiling (responses stream).
+   */
   readonly maxInlineMembers: number
   /** Most values of one multi-valued attribute (emails, roles…; not group members). */
   readonly maxMultiValuedValues: number
@@ -175,7 +178,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: readInt(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 1_073_741_824),
     defaultPageSize: Math.min(readInt(env, 'DEFAULT_PAGE_SIZE', 100, 1, 100_000), maxPageSize),
     maxPageSize,
-    maxInlineMembers: readInt(env, 'MAX_INLINE_MEMBERS', 100_000, 1, 10_000_000),
+    maxInlineMembers: readInt(env, 'MAX_INLINE_MEMBERS', 0, 0, 1_000_000_000),
     maxMultiValuedValues: readInt(env, 'MAX_MULTI_VALUED_VALUES', DEFAULT_MAX_MULTI_VALUED_VALUES, 1, 100_000),
     patchMaxOperations: readInt(env, 'PATCH_MAX_OPERATIONS', DEFAULT_PATCH_MAX_OPERATIONS, 1, 100_000),
     bulkMaxOperations: readInt(env, 'BULK_MAX_OPERATIONS', 1000, 1, 100_000),

@@ -80,7 +80,8 @@ class PGliteDriver implements Driver {
 
   async beginTransaction (connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
     const isolation = settings.isolationLevel !== undefined ? ` isolation level ${settings.isolationLevel}` : ''
-    await connection.executeQuery(CompiledQuery.raw(`begin${isolation}`))
+    const access = settings.accessMode !== undefined ? ` ${settings.accessMode}` : ''
+    await connection.executeQuery(CompiledQuery.raw(`begin${isolation}${access}`))
   }
 
   async commitTransaction (connection: DatabaseConnection): Promise<void> {

@@ -9,6 +9,7 @@
  */
 import type { Selectable } from 'kysely'
 import type { GroupsTable } from '../db/schema.js'
+import type { StreamedArray } from '../scim/json-stream.js'
 import { projectResource, wantsAttribute, type ScimProjectionParams } from '../scim/projection.js'
 import type { ScimResourceObject } from '../scim/resource.js'
 import { GROUP_RESOURCE, GROUP_SCHEMA } from '../scim/schema/registry.js'
@@ -118,11 +119,12 @@ export function memberShapeOf (projection: ScimProjectionParams): ScimMemberShap
 }
 
 /**
- * The response document: the projected group plus `members` (already in projected form, so a
- * large list is attached, not copied). `members` undefined: the key is left out entirely.
+ * The response document: the projected group plus `members` (already in projected form, or a
+ * StreamedArray of such entries: a large list is attached, never copied). `members`
+ * undefined: the key is left out entirely.
  */
 export function toScimGroupResponse (
-  record: GroupRecord, baseUrl: string, projection: ScimProjectionParams, members: unknown[] | undefined
+  record: GroupRecord, baseUrl: string, projection: ScimProjectionParams, members: unknown[] | StreamedArray | undefined
 ): ScimResourceObject {
   const { meta, ...rest } = projectResource(GROUP_RESOURCE, toScimGroup(record, baseUrl), projection)
   return { ...rest, ...(members !== undefined ? { members } : {}), ...(meta !== undefined ? { meta } : {}) }

@@ -71,6 +71,20 @@ export async function replaceMembers (db: Executor, organizationId: string, grou
 }
 
 /**
+ * How many memberships the groups have together, counting at most `limit` (an index-only
+ * read that stops there: deciding "more than the ceiling" on a group of a million costs what
+ * the ceiling costs).
+ */
+export async function countMembersUpTo (db: Executor, groupIds: readonly string[], limit: number): Promise<number> {
+  if (groupIds.length === 0) return 0
+  const result = await sql<{ count: number }>`
+    select count(*)::int as count from (
+      select 1 from group_members where group_id = any(${[...groupIds]}::uuid[]) limit ${limit}
+    ) as capped`.execute(db)
+  return result.rows[0]?.count ?? 0
+}
+
+/**
  * One keyset page of members ordered by user id, after `afterUserId` (exclusive), joined with
  * users for `display` (displayName, else userName). Uses the primary key index, so page N
  * costs the same as page 1 on a group of a million.

@@ -18,10 +18,19 @@
  * - Removing a non-member, or an id that is not even a UUID, succeeds (CLIENTS.md, inferred).
  * - The version (ETag) changes when a write changes something; adding an existing member or
  *   removing a non-member is a no-op that keeps it.
- * - Members returned inline are capped at `config.maxInlineMembers` (MAX_INLINE_MEMBERS,
- *   default 100 000; advertised in the README): beyond it a response lists the first members
- *   by id and `membersTruncated` tells the HTTP layer to log it. Clients that sync large
- *   groups use `excludedAttributes=members` (Entra always does) and membership filters.
+ * - A response that lists members lists ALL of them, in user-id order, or fails before
+ *   anything is sent. Reads (GET, list pages, .search) stream the members from a read
+ *   snapshot (read-snapshot.ts) in keyset pages of MEMBER_PAGE_SIZE, so memory per request is
+ *   a page whatever the group size, each page is a short statement, and the list matches the
+ *   version in the ETag. A write's response (POST, PUT, PATCH asking for attributes) is built
+ *   inside the write's transaction when the group has at most MEMBER_PAGE_SIZE members, and
+ *   otherwise streamed after the commit from a fresh snapshot (its ETag is that snapshot's
+ *   version: the write's own, or a later one).
+ * - MAX_INLINE_MEMBERS (`config.maxInlineMembers`, 0 = no ceiling, the default) refuses a
+ *   read whose response would list more members, with 400 tooMany telling the client to use
+ *   `excludedAttributes=members` and membership filters (Entra always does). It is checked
+ *   before streaming starts and never cuts a list. A write's response is not refused: the
+ *   write has already happened.
  */
 import type { Config } from '../config.js'
 import type { Db } from '../db/database.js'
@@ -33,7 +42,7 @@ import {
   countGroups, deleteGroupById, findGroupById, insertGroup, listGroups, listGroupsByKeyset, lockGroupById, updateGroup
 } from '../repositories/group.repository.js'
 import {
-  addMembers, changeGroupMembers, findNonCustomerIds, listFirstMembersOfGroups, listMembersPage, removeAllMembers, removeMembers, replaceMembers
+  addMembers, changeGroupMembers, countMembersUpTo, findNonCustomerIds, listFirstMembersOfGroups, listMembersPage, removeAllMembers, removeMembers, replaceMembers
 } from '../repositories/membership.repository.js'
 import { pageListByCursor } from '../scim/cursor.js'
 import { ScimError } from '../scim/errors.js'
@@ -46,7 +55,10 @@ import type { ScimProjectionParams } from '../scim/projection.js'
 import { readPatchOperations } from '../scim/patch/patch-request.js'
 import { isPlainObject, type ScimResourceObject } from '../scim/resource.js'
 import { GROUP_RESOURCE } from '../scim/schema/registry.js'
+import { StreamedArray } from '../scim/json-stream.js'
 import { validateResource } from '../scim/validate.js'
+import { SnapshotReleasedError, withReadSnapshot, type ReadSnapshot } from './read-snapshot.js'
+import { inlineCeilingExceeded, NOTHING_TO_RELEASE, type ScimDocument } from './scim-document.js'
 
 /** Who is asking and how to spell URLs back to them. */
 export interface GroupScope {
@@ -58,13 +70,9 @@ export interface GroupScope {
 /** `If-Match` as parsed by the HTTP layer: undefined (none or `*`), a version, or 'never'. */
 export type IfMatch = number | 'never' | undefined
 
-export interface GroupResult {
+export interface GroupResult extends ScimDocument<ScimResourceObject> {
   readonly id: string
   readonly version: number
-  /** Projected per the request's attributes/excludedAttributes. */
-  readonly resource: ScimResourceObject
-  /** More members than `maxInlineMembers`: the list in `resource` is cut (log it). */
-  readonly membersTruncated: boolean
 }
 
 export interface GroupPatchResult {
@@ -80,8 +88,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const MEMBER_FKEY = 'group_members__user_id__fkey'
 /** Members read per keyset query when building a response. */
 const MEMBER_PAGE_SIZE = 10_000
-/** Members per group read for a whole listing page in one query; bigger groups continue by keyset. */
+/** Members per group read for several groups of a listing page in one query; bigger groups continue by keyset. */
 const LIST_FIRST_MEMBERS = 1_000
+/** Groups whose first members are read together: at most MEMBER_PAGE_SIZE rows per statement. */
+const LIST_GROUPS_PER_QUERY = MEMBER_PAGE_SIZE / LIST_FIRST_MEMBERS
+const EXCLUDE_MEMBERS_ADVICE = 'Read groups with excludedAttributes=members, and test memberships with ' +
+  'filter=members[value eq "<user id>"] (GET /Groups?filter=…&excludedAttributes=members).'
 
 /** Told, after a commit, how many membership rows one request added or removed. */
 export type MembershipObserver = (rowsChanged: number) => void
@@ -104,19 +116,29 @@ export class GroupService {
       const record = await insertGroup(trx, scope.organizationId, toGroupWrite(resource))
       tally(await addMembers(trx, scope.organizationId, record.id, memberIds))
       return await this.build(trx, record, scope.baseUrl, projection)
-    })
+    }).then(async built => await this.streamIfLarge(scope, built, projection))
   }
 
+  /**
+   * The group, with its members (when wanted) streamed from a snapshot: the caller must
+   * `release` the result. Not found and the MAX_INLINE_MEMBERS ceiling are decided before
+   * anything can be sent.
+   */
   async get (scope: GroupScope, id: string, projection: ScimProjectionParams = {}): Promise<GroupResult> {
-    const read = async (executor: Db): Promise<GroupResult> => {
-      const record = UUID.test(id) ? await findGroupById(executor, scope.organizationId, id) : undefined
+    const shape = memberShapeOf(projection)
+    // Without members it is one query, and group_members is not read (CLIENTS.md).
+    if (shape === undefined) {
+      const record = UUID.test(id) ? await findGroupById(this.db, scope.organizationId, id) : undefined
       if (record === undefined) throw notFound(id)
-      return await this.build(executor, record, scope.baseUrl, projection)
+      return complete(record, toScimGroupResponse(record, scope.baseUrl, projection, undefined))
     }
-    // Members come in several keyset pages: one snapshot keeps them consistent with the
-    // version in the ETag. Without members it is one query, and group_members is not read.
-    if (memberShapeOf(projection) === undefined) return await read(this.db)
-    return await this.db.transaction().setIsolationLevel('repeatable read').execute(read)
+    return await withReadSnapshot(this.db, async snapshot => {
+      const record = UUID.test(id) ? await findGroupById(snapshot.trx, scope.organizationId, id) : undefined
+      if (record === undefined) throw notFound(id)
+      await this.checkCeiling(snapshot.trx, [record.id])
+      const members = new StreamedArray(memberPages(snapshot, record.id, scope.baseUrl, shape, undefined))
+      return { id: record.id, version: record.version, body: toScimGroupResponse(record, scope.baseUrl, projection, members), release: snapshot.release }
+    })
   }
 
   async replace (scope: GroupScope, id: string, body: unknown, ifMatch: IfMatch, projection: ScimProjectionParams = {}): Promise<GroupResult> {
@@ -128,7 +150,7 @@ export class GroupService {
       const record = await updateGroup(trx, scope.organizationId, id, toGroupWrite(next))
       if (memberIds !== undefined) tally(await replaceMembers(trx, scope.organizationId, id, memberIds))
       return await this.build(trx, record, scope.baseUrl, projection)
-    })
+    }).then(async built => await this.streamIfLarge(scope, built, projection))
   }
 
   /** `projection` undefined: the client asked for no body (204). */
@@ -155,9 +177,12 @@ export class GroupService {
       const record = attributesChanged || membersChanged
         ? await updateGroup(trx, scope.organizationId, id, attributesChanged ? write : undefined)
         : current
-      const result = projection === undefined ? undefined : await this.build(trx, record, scope.baseUrl, projection)
-      return { id, version: record.version, result, nonMembersRemoved }
-    })
+      const built = projection === undefined ? undefined : await this.build(trx, record, scope.baseUrl, projection)
+      return { id, version: record.version, built, nonMembersRemoved }
+    }).then(async ({ built, ...rest }) => ({
+      ...rest,
+      result: built === undefined || projection === undefined ? undefined : await this.streamIfLarge(scope, built, projection)
+    }))
   }
 
   /**
@@ -190,13 +215,16 @@ export class GroupService {
   }
 
   /**
-   * GET /Groups and POST /Groups/.search (RFC 7644 §3.4.2, §3.4.3). Count and page come from
-   * one snapshot, so totalResults agrees with the pages. With `excludedAttributes=members`
-   * (PingFederate, Entra) group_members is never read.
+   * GET /Groups and POST /Groups/.search (RFC 7644 §3.4.2, §3.4.3). Count, page and every
+   * member come from one snapshot, so totalResults agrees with the page and each group's
+   * members with its version. With `excludedAttributes=members` (PingFederate, Entra)
+   * group_members is never read; otherwise the members are streamed group by group, the
+   * first LIST_FIRST_MEMBERS of LIST_GROUPS_PER_QUERY groups per statement.
    */
-  async list (scope: GroupScope, input: ScimListParamsInput): Promise<ScimListResponse<ScimResourceObject>> {
+  async list (scope: GroupScope, input: ScimListParamsInput): Promise<ScimDocument<ScimListResponse<unknown>>> {
     const { params, projection, filter, sortBy } = prepareListQuery(GROUP_RESOURCE, input, { defaultCount: this.config.defaultPageSize, maxCount: this.config.maxPageSize })
-    return await this.db.transaction().setIsolationLevel('repeatable read').execute(async trx => {
+    return await withReadSnapshot(this.db, async snapshot => {
+      const trx = snapshot.trx
       const totalResults = await countGroups(trx, scope.organizationId, filter, scope.baseUrl)
       // RFC 9865 cursor pagination when a `cursor` parameter is present (see src/scim/cursor.ts).
       const cursor = params.cursor === undefined ? undefined : await pageListByCursor({
@@ -216,10 +244,18 @@ export class GroupService {
           : await listGroups(trx, scope.organizationId, {
             filter, baseUrl: scope.baseUrl, sortBy, descending: params.sortOrder === 'descending', offset: params.startIndex - 1, limit: params.count
           })
-      const resources = (await this.buildPage(trx, records, scope.baseUrl, projection)).map(result => result.resource)
-      return buildListResponse(resources, cursor !== undefined
-        ? { totalResults, itemsPerPage: resources.length, nextCursor: cursor.nextCursor, previousCursor: cursor.previousCursor }
-        : { totalResults, startIndex: params.startIndex, itemsPerPage: resources.length })
+      const envelope = buildListResponse([], cursor !== undefined
+        ? { totalResults, itemsPerPage: records.length, nextCursor: cursor.nextCursor, previousCursor: cursor.previousCursor }
+        : { totalResults, startIndex: params.startIndex, itemsPerPage: records.length })
+      const shape = memberShapeOf(projection)
+      if (shape === undefined || records.length === 0) {
+        await snapshot.release()
+        const resources = records.map(record => toScimGroupResponse(record, scope.baseUrl, projection, undefined))
+        return { body: { ...envelope, Resources: resources }, release: NOTHING_TO_RELEASE }
+      }
+      await this.checkCeiling(trx, records.map(record => record.id))
+      const resources = new StreamedArray(groupPages(snapshot, records, scope.baseUrl, projection, shape), true)
+      return { body: { ...envelope, Resources: resources as unknown as unknown[] }, release: snapshot.release }
     })
   }
 
@@ -231,57 +267,39 @@ export class GroupService {
   }
 
   /**
-   * The response for a group: members (when wanted) read in keyset pages and turned into their
-   * final projected entries as they arrive, up to the inline ceiling.
+   * A write's response, inside its transaction: complete when the group has at most
+   * MEMBER_PAGE_SIZE members (one statement), otherwise `undefined` entries tell
+   * streamIfLarge to stream it after the commit.
    */
-  private async build (executor: Db, record: GroupRecord, baseUrl: string, projection: ScimProjectionParams): Promise<GroupResult> {
+  private async build (executor: Db, record: GroupRecord, baseUrl: string, projection: ScimProjectionParams): Promise<BuiltGroup> {
     const shape = memberShapeOf(projection)
-    const members = shape === undefined ? undefined : await this.readMembers(executor, record.id, baseUrl, shape, undefined)
-    return toResult(record, baseUrl, projection, members)
+    if (shape === undefined) return { record, result: complete(record, toScimGroupResponse(record, baseUrl, projection, undefined)) }
+    const page = await listMembersPage(executor, record.id, undefined, MEMBER_PAGE_SIZE + 1)
+    if (page.length > MEMBER_PAGE_SIZE) return { record, result: undefined }
+    const members = page.map(member => toScimMember(member, baseUrl, shape))
+    return { record, result: complete(record, toScimGroupResponse(record, baseUrl, projection, members)) }
   }
 
-  /**
-   * The responses for a listing page: the first members of every group in one query, one
-   * member budget for the page. Root-level queries (root-search.service.ts) build their
-   * groups here too, so both listings obey the same member rules.
-   */
-  async buildPage (executor: Db, records: readonly GroupRecord[], baseUrl: string, projection: ScimProjectionParams): Promise<GroupResult[]> {
-    const shape = memberShapeOf(projection)
-    if (shape === undefined) return records.map(record => toResult(record, baseUrl, projection, undefined))
-    const limit = Math.min(LIST_FIRST_MEMBERS, this.config.maxInlineMembers + 1)
-    const first = await listFirstMembersOfGroups(executor, records.map(record => record.id), limit)
-    const results: GroupResult[] = []
-    // The inline ceiling holds for the whole response, not per group: a page of 1000 groups
-    // must not build 1000 × MAX_INLINE_MEMBERS entries. Groups past the budget come back cut.
-    let budget = this.config.maxInlineMembers
-    for (const record of records) {
-      const members = await this.readMembers(executor, record.id, baseUrl, shape, { page: first.get(record.id) ?? [], limit }, budget)
-      budget -= members.entries.length
-      results.push(toResult(record, baseUrl, projection, members))
-    }
-    return results
+  /** A write's response that was too large to build in its transaction, streamed from a snapshot now. */
+  private async streamIfLarge (scope: GroupScope, built: BuiltGroup, projection: ScimProjectionParams): Promise<GroupResult> {
+    if (built.result !== undefined) return built.result
+    return await withReadSnapshot(this.db, async snapshot => {
+      const record = await findGroupById(snapshot.trx, scope.organizationId, built.record.id)
+      // Deleted since our commit: our own write's state is what the client asked about.
+      if (record === undefined) throw notFound(built.record.id)
+      const shape = memberShapeOf(projection) as ScimMemberShape
+      const members = new StreamedArray(memberPages(snapshot, record.id, scope.baseUrl, shape, undefined))
+      return { id: record.id, version: record.version, body: toScimGroupResponse(record, scope.baseUrl, projection, members), release: snapshot.release }
+    })
   }
 
-  /** Members up to `max`, starting from an already read first page if there is one. */
-  private async readMembers (
-    executor: Db, groupId: string, baseUrl: string, shape: ScimMemberShape, first: { page: GroupMemberRecord[], limit: number } | undefined,
-    max = this.config.maxInlineMembers
-  ): Promise<InlineMembers> {
-    const entries: unknown[] = []
-    let after: string | undefined
-    let next = first
-    while (entries.length <= max) {
-      // One more than the ceiling tells a cut list from one that fits exactly.
-      const limit = next?.limit ?? Math.min(MEMBER_PAGE_SIZE, max + 1 - entries.length)
-      const page = next?.page ?? await listMembersPage(executor, groupId, after, limit)
-      next = undefined
-      for (const member of page) entries.push(toScimMember(member, baseUrl, shape))
-      if (page.length < limit) break
-      after = page[page.length - 1]?.userId
+  /** MAX_INLINE_MEMBERS, before anything is sent: counts at most ceiling + 1 rows. */
+  private async checkCeiling (executor: Db, groupIds: readonly string[]): Promise<void> {
+    const ceiling = this.config.maxInlineMembers
+    if (ceiling === 0) return
+    if (await countMembersUpTo(executor, groupIds, ceiling + 1) > ceiling) {
+      throw inlineCeilingExceeded(ceiling, 'members', EXCLUDE_MEMBERS_ADVICE)
     }
-    if (entries.length <= max) return { entries, truncated: false }
-    entries.length = max
-    return { entries, truncated: true }
   }
 
   /**
@@ -310,11 +328,48 @@ export class GroupService {
   }
 }
 
-interface InlineMembers { readonly entries: unknown[], readonly truncated: boolean }
+interface BuiltGroup { readonly record: GroupRecord, readonly result: GroupResult | undefined }
 
-function toResult (record: GroupRecord, baseUrl: string, projection: ScimProjectionParams, members: InlineMembers | undefined): GroupResult {
-  const resource = toScimGroupResponse(record, baseUrl, projection, members?.entries)
-  return { id: record.id, version: record.version, resource, membersTruncated: members?.truncated ?? false }
+function complete (record: GroupRecord, body: ScimResourceObject): GroupResult {
+  return { id: record.id, version: record.version, body, release: NOTHING_TO_RELEASE }
+}
+
+/**
+ * A group's members as projected entries, page by page from the snapshot: `first` (already
+ * read with other groups, `firstLimit` asked) and then keyset pages after the last id.
+ */
+async function * memberPages (
+  snapshot: ReadSnapshot, groupId: string, baseUrl: string, shape: ScimMemberShape,
+  first: { page: readonly GroupMemberRecord[], limit: number } | undefined
+): AsyncGenerator<unknown[], void, undefined> {
+  let next = first
+  let after: string | undefined
+  for (;;) {
+    if (next === undefined) {
+      if (snapshot.released) throw new SnapshotReleasedError()
+      next = { page: await listMembersPage(snapshot.trx, groupId, after, MEMBER_PAGE_SIZE), limit: MEMBER_PAGE_SIZE }
+    }
+    const { page, limit } = next
+    yield page.map(member => toScimMember(member, baseUrl, shape))
+    if (page.length < limit) return
+    after = page[page.length - 1]?.userId
+    next = undefined
+  }
+}
+
+/** A listing page's groups, LIST_GROUPS_PER_QUERY at a time, each with its streamed members. */
+async function * groupPages (
+  snapshot: ReadSnapshot, records: readonly GroupRecord[], baseUrl: string, projection: ScimProjectionParams, shape: ScimMemberShape
+): AsyncGenerator<unknown[], void, undefined> {
+  for (let i = 0; i < records.length; i += LIST_GROUPS_PER_QUERY) {
+    const chunk = records.slice(i, i + LIST_GROUPS_PER_QUERY)
+    if (snapshot.released) throw new SnapshotReleasedError()
+    const first = await listFirstMembersOfGroups(snapshot.trx, chunk.map(record => record.id), LIST_FIRST_MEMBERS)
+    yield chunk.map(record => {
+      const members = new StreamedArray(memberPages(snapshot, record.id, baseUrl, shape, { page: first.get(record.id) ?? [], limit: LIST_FIRST_MEMBERS }))
+      return toScimGroupResponse(record, baseUrl, projection, members)
+    })
+  }
 }
 
 async function lock (trx: Db, scope: GroupScope, id: string, ifMatch: IfMatch): Promise<GroupRecord> {

@@ -4,6 +4,7 @@ import type { GroupResult, GroupScope } from '../../services/group.service.js'
 import { scimBaseUrl } from '../base-url.js'
 import { etagOf, matchesIfNoneMatch, parseIfMatch } from '../etag.js'
 import { organizationOf } from '../plugins/auth.js'
+import { sendScimDocument } from '../scim-reply.js'
 import { asksForAttributes, listInputFromQuery, listInputFromSearchBody, projectionFromQuery } from './list-query.js'
 import { resourceRouteSchemas } from '../route-schemas.js'
 import type { ScimRouteContext } from './scim.routes.js'
@@ -21,42 +22,41 @@ export function registerGroupRoutes (scope: FastifyInstance, context: ScimRouteC
   })
   const ifMatchOf = (request: FastifyRequest) => parseIfMatch(request.headers['if-match'])
 
-  const sendGroup = (request: FastifyRequest, reply: FastifyReply, result: GroupResult, status = 200) => {
-    if (result.membersTruncated) {
-      request.log.warn({ groupId: result.id, maxInlineMembers: config.maxInlineMembers }, 'group members cut at the inline ceiling')
-    }
+  // Members stream (http/scim-reply.ts): the result is released once the response is over.
+  const sendGroup = async (request: FastifyRequest, reply: FastifyReply, result: GroupResult, status = 200) => {
     reply.header('ETag', etagOf(result.version))
-    return reply.code(status).send(result.resource)
+    return await sendScimDocument(request, reply, result, status)
   }
 
   // Okta's connection test: GET /Groups?startIndex=1&count=100, possibly on an empty tenant.
-  scope.get('/Groups', { config: { scope: 'scim:read' }, schema: schemas.list }, async request => {
-    return await groups.list(scopeOf(request), listInputFromQuery(request.query))
+  scope.get('/Groups', { config: { scope: 'scim:read' }, schema: schemas.list }, async (request, reply) => {
+    return await sendScimDocument(request, reply, await groups.list(scopeOf(request), listInputFromQuery(request.query)))
   })
 
   // RFC 7644 §3.4.3: a search with the parameters in the body.
   scope.post('/Groups/.search', { config: { scope: 'scim:read' }, schema: schemas.search }, async (request, reply) => {
-    return reply.code(200).send(await groups.list(scopeOf(request), listInputFromSearchBody(request.body)))
+    return await sendScimDocument(request, reply, await groups.list(scopeOf(request), listInputFromSearchBody(request.body)))
   })
 
   scope.post('/Groups', { config: { scope: 'scim:write' }, schema: schemas.create }, async (request, reply) => {
     const result = await groups.create(scopeOf(request), request.body, projectionFromQuery(request.query))
     reply.header('Location', `${scimBaseUrl(request, config)}/Groups/${result.id}`)
-    return sendGroup(request, reply, result, 201)
+    return await sendGroup(request, reply, result, 201)
   })
 
   scope.get<{ Params: IdParams }>('/Groups/:id', { config: { scope: 'scim:read' }, schema: schemas.get }, async (request, reply) => {
     const result = await groups.get(scopeOf(request), request.params.id, projectionFromQuery(request.query))
     // RFC 7644 §3.14 / RFC 7232 §3.2: the client's copy is current.
     if (matchesIfNoneMatch(request.headers['if-none-match'], result.version)) {
-      return reply.code(304).header('ETag', etagOf(result.version)).send()
+      await result.release()
+      return await reply.code(304).header('ETag', etagOf(result.version)).send()
     }
-    return sendGroup(request, reply, result)
+    return await sendGroup(request, reply, result)
   })
 
   scope.put<{ Params: IdParams }>('/Groups/:id', { config: { scope: 'scim:write' }, schema: schemas.replace }, async (request, reply) => {
     const result = await groups.replace(scopeOf(request), request.params.id, request.body, ifMatchOf(request), projectionFromQuery(request.query))
-    return sendGroup(request, reply, result)
+    return await sendGroup(request, reply, result)
   })
 
   // CLIENTS.md "Groups": 204 without a body (Entra: a body listing all members "isn't
@@ -67,7 +67,7 @@ export function registerGroupRoutes (scope: FastifyInstance, context: ScimRouteC
       asksForAttributes(projection) ? projection : undefined)
     // CLIENTS.md: removing a non-member succeeds; the log line helps when a sync drifts.
     if (patched.nonMembersRemoved > 0) request.log.info({ groupId: patched.id, nonMembersRemoved: patched.nonMembersRemoved }, 'PATCH removed ids that were not members')
-    if (patched.result !== undefined) return sendGroup(request, reply, patched.result)
+    if (patched.result !== undefined) return await sendGroup(request, reply, patched.result)
     return reply.code(204).header('ETag', etagOf(patched.version)).send()
   })
 
