@@ -109,10 +109,10 @@ async function explainFilters (db: Db, pool: pg.Pool, organizationId: string): P
   const plans: string[] = []
   for (const text of filters) {
     const filter = parseResolvedFilter(USER_RESOURCE, text)
-    plans.push(await explain(pool, `filter=${text}: page`, userListQuery(db, organizationId, { filter, sortOrder: 'ascending', offset: 0, limit: 100, withGroups: true }).compile()))
+    plans.push(await explain(pool, `filter=${text}: page`, userListQuery(db, organizationId, { filter, sortOrder: 'ascending', offset: 0, limit: 100, groupLimit: 101 }).compile()))
     plans.push(await explain(pool, `filter=${text}: totalResults`, userCountQuery(db, organizationId, filter).compile()))
   }
-  plans.push(await explain(pool, 'no filter, startIndex=50001&count=100: page', userListQuery(db, organizationId, { sortOrder: 'ascending', offset: 50_000, limit: 100, withGroups: true }).compile()))
+  plans.push(await explain(pool, 'no filter, startIndex=50001&count=100: page', userListQuery(db, organizationId, { sortOrder: 'ascending', offset: 50_000, limit: 100, groupLimit: 101 }).compile()))
   return plans
 }
 

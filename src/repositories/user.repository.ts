@@ -37,11 +37,11 @@ export async function lockUserById (db: Executor, organizationId: string, id: st
 
 /**
  * Writes a new state and bumps the version. `passwordHash` undefined keeps the stored hash.
- * With `withGroups`, RETURNING carries the user's groups too (no extra round trip).
+ * With `groupLimit`, RETURNING carries the user's first groups too (no extra round trip).
  */
 export async function updateUser (
   db: Executor, organizationId: string, id: string, write: UserWrite,
-  options: { passwordHash?: string, withGroups?: boolean } = {}
+  options: { passwordHash?: string, groupLimit?: number } = {}
 ): Promise<UserWithGroups> {
   const row = await db.updateTable('users')
     .set({
@@ -53,7 +53,7 @@ export async function updateUser (
     })
     .where('organization_id', '=', organizationId).where('id', '=', id)
     .returning(USER_COLUMNS)
-    .$if(options.withGroups === true, query => query.returning(() => groupsOfUser(db, 'users').as('groups')))
+    .$if((options.groupLimit ?? 0) > 0, query => query.returning(() => groupsOfUser(db, 'users', options.groupLimit ?? 0).as('groups')))
     .executeTakeFirstOrThrow()
   return toUserWithGroups(row)
 }
@@ -83,8 +83,8 @@ export interface UserListQuery {
   /** 0-based offset (startIndex - 1). */
   readonly offset: number
   readonly limit: number
-  /** Load each user's groups (skipped when the response will not show them). */
-  readonly withGroups: boolean
+  /** Load each user's first groups, at most this many (0: skipped, the response will not show them). */
+  readonly groupLimit: number
   /** The absolute SCIM base URL, for filters on `meta.location` and `groups.$ref`. */
   readonly baseUrl?: string
 }
@@ -102,23 +102,57 @@ function selectUsers (db: Executor, organizationId: string, filter: ScimFilter |
 /**
  * The direct groups of the user in row `alias` (a fixed name, never input) as a jsonb array,
  * inside the user query: a page of users and their groups is one statement and one round
- * trip, not one query per user.
+ * trip, not one query per user. At most `limit` groups, by group id (the order of
+ * listUserGroupsPage, which continues after the last one when a user has more): a statement's
+ * result stays bounded however many groups a user is in.
  */
-export function groupsOfUser (db: Executor, alias: 'users' | 'page') {
+export function groupsOfUser (db: Executor, alias: 'users' | 'page', limit: number) {
   const user = sql.ref(`${alias}.id`)
   const organization = sql.ref(`${alias}.organization_id`)
-  return db.selectFrom('group_members')
+  const first = db.selectFrom('group_members')
     .innerJoin('groups', join => join
       .onRef('groups.id', '=', 'group_members.group_id')
       .onRef('groups.organization_id', '=', 'group_members.organization_id'))
     .where(sql<boolean>`group_members.user_id = ${user} and group_members.organization_id = ${organization}`)
-    .select(sql<UserGroupJson[]>`coalesce(jsonb_agg(jsonb_build_object('value', groups.id, 'display', groups.display_name) order by groups.display_name, groups.id), '[]'::jsonb)`.as('groups'))
+    .select(['groups.id', 'groups.display_name'])
+    .orderBy('group_members.group_id').limit(limit)
+  return db.selectFrom(first.as('first'))
+    .select(sql<UserGroupJson[]>`coalesce(jsonb_agg(jsonb_build_object('value', first.id, 'display', first.display_name) order by first.id), '[]'::jsonb)`.as('groups'))
 }
 
-/** One user, with its groups when asked for, in one statement. */
-export async function findUserWithGroups (db: Executor, organizationId: string, id: string, withGroups: boolean): Promise<UserWithGroups | undefined> {
+/**
+ * One keyset page of a user's groups by group id, after `afterGroupId` (exclusive): a range
+ * of the (user_id, group_id) index, so page N costs what page 1 costs.
+ */
+export async function listUserGroupsPage (
+  db: Executor, organizationId: string, userId: string, afterGroupId: string, limit: number
+): Promise<UserGroupJson[]> {
+  const rows = await db.selectFrom('group_members')
+    .innerJoin('groups', join => join
+      .onRef('groups.id', '=', 'group_members.group_id')
+      .onRef('groups.organization_id', '=', 'group_members.organization_id'))
+    .select(['groups.id', 'groups.display_name'])
+    .where('group_members.user_id', '=', userId).where('group_members.organization_id', '=', organizationId)
+    .where('group_members.group_id', '>', afterGroupId)
+    .orderBy('group_members.group_id').limit(limit)
+    .execute()
+  return rows.map(row => ({ value: row.id, display: row.display_name }))
+}
+
+/** How many memberships the users have together, counting at most `limit`. */
+export async function countUserMembershipsUpTo (db: Executor, organizationId: string, userIds: readonly string[], limit: number): Promise<number> {
+  if (userIds.length === 0) return 0
+  const result = await sql<{ count: number }>`
+    select count(*)::int as count from (
+      select 1 from group_members where user_id = any(${[...userIds]}::uuid[]) and organization_id = ${organizationId} limit ${limit}
+    ) as capped`.execute(db)
+  return result.rows[0]?.count ?? 0
+}
+
+/** One user, with its first `groupLimit` groups (0: none), in one statement. */
+export async function findUserWithGroups (db: Executor, organizationId: string, id: string, groupLimit: number): Promise<UserWithGroups | undefined> {
   const row = await db.selectFrom('users').select(USER_COLUMNS)
-    .$if(withGroups, query => query.select(() => groupsOfUser(db, 'users').as('groups')))
+    .$if(groupLimit > 0, query => query.select(() => groupsOfUser(db, 'users', groupLimit).as('groups')))
     .where('users.organization_id', '=', organizationId).where('users.id', '=', id)
     .executeTakeFirst()
   return row && toUserWithGroups(row)
@@ -146,7 +180,7 @@ export function userListQuery (db: Executor, organizationId: string, query: User
     .offset(query.offset).limit(query.limit)
   return db.selectFrom(page.as('page')).selectAll('page')
     .select(() => userCountQuery(db, organizationId, query.filter, query.baseUrl).as('total_results'))
-    .$if(query.withGroups, q => q.select(() => groupsOfUser(db, 'page').as('groups')))
+    .$if(query.groupLimit > 0, q => q.select(() => groupsOfUser(db, 'page', query.groupLimit).as('groups')))
     // The same order again: a derived table's order is not kept by the outer query.
     .orderBy(sql.ref('page.sort_key'), direction).orderBy('page.id', direction)
 }
@@ -167,7 +201,7 @@ export async function listUsers (db: Executor, organizationId: string, query: Us
  * Page 1000 costs what page 1 costs: an index range scan, no offset.
  */
 export async function listUsersByKeyset (
-  db: Executor, organizationId: string, query: { filter?: ScimFilter, baseUrl?: string, withGroups: boolean, fetch: ScimKeysetFetch }
+  db: Executor, organizationId: string, query: { filter?: ScimFilter, baseUrl?: string, groupLimit: number, fetch: ScimKeysetFetch }
 ): Promise<{ totalResults: number, users: Array<{ record: UserWithGroups, key: ScimKeysetKey }> }> {
   const { fetch } = query
   const direction = keysetDirection(fetch)
@@ -175,7 +209,7 @@ export async function listUsersByKeyset (
   const rows = await selectUsers(db, organizationId, query.filter, query.baseUrl).select(USER_COLUMNS)
     .select(keysetCreatedAt('users').as('cursor_created_at'))
     .select(() => userCountQuery(db, organizationId, query.filter, query.baseUrl).as('total_results'))
-    .$if(query.withGroups, q => q.select(() => groupsOfUser(db, 'users').as('groups')))
+    .$if(query.groupLimit > 0, q => q.select(() => groupsOfUser(db, 'users', query.groupLimit).as('groups')))
     .$if(condition !== undefined, q => q.where(condition as NonNullable<typeof condition>))
     .orderBy('users.created_at', direction).orderBy('users.id', direction)
     .limit(fetch.limit)

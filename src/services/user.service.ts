@@ -20,8 +20,8 @@ import type { Config } from '../config.js'
 import type { Db } from '../db/database.js'
 import { isConstraintViolation } from '../db/constraint-errors.js'
 import {
-  countUserMemberships, deleteUserById, findUserWithGroups, insertUser, listUsers, listUsersByKeyset, lockUserById,
-  updateUser
+  countUserMemberships, countUserMembershipsUpTo, deleteUserById, findUserWithGroups, insertUser, listUsers, listUsersByKeyset, lockUserById,
+  updateUser, type UserPage
 } from '../repositories/user.repository.js'
 import { toUserWrite, type UserGroupRecord, type UserRecord, type UserWithGroups } from '../repositories/user.mapper.js'
 import { pageListByCursor } from '../scim/cursor.js'
@@ -29,8 +29,9 @@ import { ScimError } from '../scim/errors.js'
 import type { ScimFilter } from '../scim/filter/ast.js'
 import { applyPatch } from '../scim/patch/apply-patch.js'
 import {
-  buildListResponse, type ScimListParams, type ScimListParamsInput, type ScimListResponse
+  buildListResponse, type ScimListParams, type ScimListParamsInput, type ScimListResponse, type ScimListResponseOptions
 } from '../scim/list-params.js'
+import { StreamedArray } from '../scim/json-stream.js'
 import { prepareListQuery } from '../scim/list-query.js'
 import { projectResource, wantsAttribute, type ScimProjectionParams } from '../scim/projection.js'
 import { readPatchOperations } from '../scim/patch/patch-request.js'
@@ -38,6 +39,9 @@ import { isPlainObject, type ScimResourceObject } from '../scim/resource.js'
 import { DEFAULT_USER_TYPE, USER_RESOURCE } from '../scim/schema/registry.js'
 import { USER_TYPE_VALUES } from '../scim/schema/user.schema.js'
 import { validateResource } from '../scim/validate.js'
+import { withReadSnapshot } from './read-snapshot.js'
+import { inlineCeilingExceeded, NOTHING_TO_RELEASE, type ScimDocument } from './scim-document.js'
+import { toScimUser, toStreamedScimUser } from './user-groups.stream.js'
 
 /** Who is asking and how to spell URLs back to them. */
 export interface UserScope {
@@ -49,16 +53,21 @@ export interface UserScope {
 /** `If-Match` as parsed by the HTTP layer: undefined (none or `*`), a version, or 'never'. */
 export type IfMatch = number | 'never' | undefined
 
-export interface UserResult {
+/** Projected per the request's attributes/excludedAttributes; `groups` may stream (release it). */
+export interface UserResult extends ScimDocument<ScimResourceObject> {
   readonly id: string
   readonly version: number
-  /** Projected per the request's attributes/excludedAttributes. */
-  readonly resource: ScimResourceObject
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const SCRYPT: ScryptOptions = { N: 16384, r: 8, p: 1 }
 const MEMBER_FKEY = 'group_members__user_id__fkey'
+/** Groups of one user (GET, PUT, PATCH) read with the user in one statement; more are streamed. */
+const FIRST_GROUPS = 1_000
+/** Groups of each user of a list page read with the page; a user with more is streamed. */
+const LIST_FIRST_GROUPS = 100
+const EXCLUDE_GROUPS_ADVICE = 'Read users with excludedAttributes=groups, and list the groups of a user with ' +
+  'GET /Groups?filter=members[value eq "<user id>"]&excludedAttributes=members.'
 
 export class UserService {
   constructor (protected readonly db: Db, protected readonly config: Config) {}
@@ -74,11 +83,44 @@ export class UserService {
     return toResult(record, [], scope, projection)
   }
 
-  /** One statement (user and groups together): atomic without an explicit transaction. */
+  /**
+   * One statement (the user and its first groups) when the user is in at most FIRST_GROUPS
+   * groups; otherwise the user is read again in a snapshot and its groups streamed (the caller
+   * must `release` the result).
+   */
   async get (scope: UserScope, id: string, projection: ScimProjectionParams = {}): Promise<UserResult> {
-    const found = UUID.test(id) ? await findUserWithGroups(this.db, scope.organizationId, id, wantsGroups(projection)) : undefined
+    const groupLimit = groupLimitOf(projection, FIRST_GROUPS)
+    const found = UUID.test(id) ? await findUserWithGroups(this.db, scope.organizationId, id, groupLimit) : undefined
     if (found === undefined) throw notFound(id)
-    return toResult(found.record, found.groups, scope, projection)
+    if (found.groups.length <= FIRST_GROUPS) {
+      this.checkCeiling(found.groups.length)
+      return toResult(found.record, found.groups, scope, projection)
+    }
+    return await this.streamUser(scope, id, projection, true)
+  }
+
+  /** The user with its groups streamed from a fresh snapshot (`read`: a GET, subject to MAX_INLINE_MEMBERS). */
+  private async streamUser (scope: UserScope, id: string, projection: ScimProjectionParams, read: boolean): Promise<UserResult> {
+    return await withReadSnapshot(this.db, async snapshot => {
+      const found = await findUserWithGroups(snapshot.trx, scope.organizationId, id, FIRST_GROUPS + 1)
+      if (found === undefined) throw notFound(id)
+      if (read) await this.checkCeilingInDb(snapshot.trx, scope, [found.record.id])
+      const body = toStreamedScimUser(snapshot, scope.organizationId, found, FIRST_GROUPS, scope.baseUrl, projection)
+      return { id: found.record.id, version: found.record.version, body, release: snapshot.release }
+    })
+  }
+
+  /** MAX_INLINE_MEMBERS for groups already counted. */
+  private checkCeiling (groups: number): void {
+    const ceiling = this.config.maxInlineMembers
+    if (ceiling !== 0 && groups > ceiling) throw inlineCeilingExceeded(ceiling, 'groups', EXCLUDE_GROUPS_ADVICE)
+  }
+
+  /** MAX_INLINE_MEMBERS before streaming: counts at most ceiling + 1 memberships. */
+  private async checkCeilingInDb (executor: Db, scope: UserScope, userIds: readonly string[]): Promise<void> {
+    const ceiling = this.config.maxInlineMembers
+    if (ceiling === 0) return
+    this.checkCeiling(await countUserMembershipsUpTo(executor, scope.organizationId, userIds, ceiling + 1))
   }
 
   async replace (scope: UserScope, id: string, body: unknown, ifMatch: IfMatch, projection: ScimProjectionParams = {}): Promise<UserResult> {
@@ -102,41 +144,60 @@ export class UserService {
     })
   }
 
-  /** GET /Users and POST /Users/.search (RFC 7644 §3.4.2, §3.4.3). */
-  async list (scope: UserScope, input: ScimListParamsInput): Promise<ScimListResponse<ScimResourceObject>> {
+  /**
+   * GET /Users and POST /Users/.search (RFC 7644 §3.4.2, §3.4.3). One statement for page,
+   * total and each user's first LIST_FIRST_GROUPS groups (see userListQuery; a second only
+   * for an empty page). When a user of the page is in more groups, the page is read again in
+   * a snapshot and every user's groups streamed from it, so the response stays complete and
+   * consistent whatever the memberships.
+   */
+  async list (scope: UserScope, input: ScimListParamsInput): Promise<ScimDocument<ScimListResponse<unknown>>> {
     const { params, projection, filter, sortBy } = prepareListQuery(USER_RESOURCE, input, { defaultCount: this.config.defaultPageSize, maxCount: this.config.maxPageSize })
-    if (params.cursor !== undefined) return await this.listByCursor(scope, params, filter, sortBy, projection)
-    // One statement for page, total and groups (see userListQuery); a second only for an empty page.
-    const page = await listUsers(this.db, scope.organizationId, {
-      filter, sortBy, sortOrder: params.sortOrder, offset: params.startIndex - 1, limit: params.count, withGroups: wantsGroups(projection), baseUrl: scope.baseUrl
-    })
-    const resources = page.users.map(user => toResult(user.record, user.groups, scope, projection).resource)
-    return buildListResponse(resources, { totalResults: page.totalResults, startIndex: params.startIndex, itemsPerPage: resources.length })
-  }
-  /** RFC 9865 cursor pagination (src/scim/cursor.ts): keyset pages in the default order, offset pages when sorted. */
-  private async listByCursor (
-    scope: UserScope, params: ScimListParams, filter: ScimFilter | undefined, sortBy: string | undefined, projection: ScimProjectionParams
-  ): Promise<ScimListResponse<ScimResourceObject>> {
-    const withGroups = wantsGroups(projection)
-    const page = await pageListByCursor<UserWithGroups>({
-      params, sortBy, resourceType: 'User', organizationId: scope.organizationId,
-      fetchKeyset: async fetch => {
-        const answer = await listUsersByKeyset(this.db, scope.organizationId, { filter, baseUrl: scope.baseUrl, withGroups, fetch })
-        return { totalResults: answer.totalResults, rows: answer.users }
-      },
-      fetchOffset: async (offset, limit) => {
-        const answer = await listUsers(this.db, scope.organizationId, {
-          filter, sortBy, sortOrder: params.sortOrder, offset, limit, withGroups, baseUrl: scope.baseUrl
-        })
-        return { totalResults: answer.totalResults, rows: answer.users }
-      }
-    })
-    const resources = page.records.map(user => toResult(user.record, user.groups, scope, projection).resource)
-    return buildListResponse(resources, {
-      totalResults: page.totalResults, itemsPerPage: resources.length, nextCursor: page.nextCursor, previousCursor: page.previousCursor
+    const query = { params, filter, sortBy, groupLimit: groupLimitOf(projection, LIST_FIRST_GROUPS) }
+    const page = await this.readPage(this.db, scope, query)
+    if (page.users.every(user => user.groups.length <= LIST_FIRST_GROUPS)) {
+      this.checkCeiling(page.users.reduce((sum, user) => sum + user.groups.length, 0))
+      const resources = page.users.map(user => toResult(user.record, user.groups, scope, projection).body)
+      return { body: buildListResponse(resources, page.options), release: NOTHING_TO_RELEASE }
+    }
+    return await withReadSnapshot(this.db, async snapshot => {
+      const again = await this.readPage(snapshot.trx, scope, query)
+      await this.checkCeilingInDb(snapshot.trx, scope, again.users.map(user => user.record.id))
+      const resources = again.users.map(user => toStreamedScimUser(snapshot, scope.organizationId, user, LIST_FIRST_GROUPS, scope.baseUrl, projection))
+      // Each user's groups are streamed; the users of one page are already in memory.
+      const body = { ...buildListResponse([], again.options), Resources: new StreamedArray([resources], true) as unknown as unknown[] }
+      return { body, release: snapshot.release }
     })
   }
 
+  /** A page of users with their first groups: index paging, or RFC 9865 cursors (src/scim/cursor.ts). */
+  private async readPage (
+    executor: Db, scope: UserScope, query: { params: ScimListParams, filter: ScimFilter | undefined, sortBy: string | undefined, groupLimit: number }
+  ): Promise<{ users: UserWithGroups[], options: ScimListResponseOptions }> {
+    const { params, filter, sortBy, groupLimit } = query
+    const offsetPage = async (offset: number, limit: number): Promise<UserPage> => await listUsers(executor, scope.organizationId, {
+      filter, sortBy, sortOrder: params.sortOrder, offset, limit, groupLimit, baseUrl: scope.baseUrl
+    })
+    if (params.cursor === undefined) {
+      const page = await offsetPage(params.startIndex - 1, params.count)
+      return { users: page.users, options: { totalResults: page.totalResults, startIndex: params.startIndex, itemsPerPage: page.users.length } }
+    }
+    const page = await pageListByCursor<UserWithGroups>({
+      params, sortBy, resourceType: 'User', organizationId: scope.organizationId,
+      fetchKeyset: async fetch => {
+        const answer = await listUsersByKeyset(executor, scope.organizationId, { filter, baseUrl: scope.baseUrl, groupLimit, fetch })
+        return { totalResults: answer.totalResults, rows: answer.users }
+      },
+      fetchOffset: async (offset, limit) => {
+        const answer = await offsetPage(offset, limit)
+        return { totalResults: answer.totalResults, rows: answer.users }
+      }
+    })
+    return {
+      users: page.records,
+      options: { totalResults: page.totalResults, itemsPerPage: page.records.length, nextCursor: page.nextCursor, previousCursor: page.previousCursor }
+    }
+  }
 
   async delete (scope: UserScope, id: string, ifMatch: IfMatch): Promise<void> {
     await this.db.transaction().execute(async trx => {
@@ -156,10 +217,11 @@ export class UserService {
       canonicaliseUserType(resource)
       await checkUserTypeChange(trx, scope, current, String(resource.userType))
       const passwordHash = password === undefined ? undefined : await hashPassword(password)
-      const updated = await updateUser(trx, scope.organizationId, id, toUserWrite(resource), { passwordHash, withGroups: wantsGroups(projection) })
+      const updated = await updateUser(trx, scope.organizationId, id, toUserWrite(resource), { passwordHash, groupLimit: groupLimitOf(projection, FIRST_GROUPS) })
         .catch((error: unknown) => { throw isConstraintViolation(error, MEMBER_FKEY) ? userTypeRefused(current, resource.userType, undefined) : error })
-      return toResult(updated.record, updated.groups, scope, projection)
-    })
+      return updated.groups.length <= FIRST_GROUPS ? toResult(updated.record, updated.groups, scope, projection) : undefined
+    // More groups than one statement carries: streamed after the commit (its ETag is that snapshot's version).
+    }).then(async result => result ?? await this.streamUser(scope, id, projection, false))
   }
 
   private async lock (trx: Db, scope: UserScope, id: string, ifMatch: IfMatch): Promise<UserRecord> {
@@ -231,29 +293,12 @@ export async function hashPassword (password: string): Promise<string> {
 }
 
 
-export function toScimUser (record: UserRecord, groups: readonly UserGroupRecord[], baseUrl: string): ScimResourceObject {
-  const location = `${baseUrl}/Users/${record.id}`
-  return {
-    ...record.attributes,
-    id: record.id,
-    groups: groups.map(group => ({
-      value: group.groupId,
-      $ref: `${baseUrl}/Groups/${group.groupId}`,
-      display: group.displayName,
-      type: 'direct'
-    })),
-    meta: {
-      resourceType: 'User',
-      created: record.createdAt.toISOString(),
-      lastModified: record.lastModified.toISOString(),
-      location,
-      version: `W/"${record.version}"`
-    }
-  }
-}
-
 function toResult (record: UserRecord, groups: readonly UserGroupRecord[], scope: UserScope, projection: ScimProjectionParams): UserResult {
-  const resource = projectResource(USER_RESOURCE, toScimUser(record, groups, scope.baseUrl), projection)
-  return { id: record.id, version: record.version, resource }
+  const body = projectResource(USER_RESOURCE, toScimUser(record, groups, scope.baseUrl), projection)
+  return { id: record.id, version: record.version, body, release: NOTHING_TO_RELEASE }
 }
 
+function groupLimitOf (projection: ScimProjectionParams, first: number): number {
+  // One more than shown tells a user with more groups (streamed) from one whose fit.
+  return wantsGroups(projection) ? first + 1 : 0
+}

@@ -4,6 +4,7 @@ import type { UserResult, UserScope } from '../../services/user.service.js'
 import { scimBaseUrl } from '../base-url.js'
 import { etagOf, matchesIfNoneMatch, parseIfMatch } from '../etag.js'
 import { organizationOf } from '../plugins/auth.js'
+import { sendScimDocument } from '../scim-reply.js'
 import { listInputFromQuery, listInputFromSearchBody, projectionFromQuery } from './list-query.js'
 import { resourceRouteSchemas } from '../route-schemas.js'
 import type { ScimRouteContext } from './scim.routes.js'
@@ -21,44 +22,46 @@ export function registerUserRoutes (scope: FastifyInstance, context: ScimRouteCo
   })
   const ifMatchOf = (request: FastifyRequest) => parseIfMatch(request.headers['if-match'])
 
-  const sendUser = (reply: FastifyReply, result: UserResult, status = 200) => {
+  // `groups` may stream (http/scim-reply.ts): the result is released once the response is over.
+  const sendUser = async (request: FastifyRequest, reply: FastifyReply, result: UserResult, status = 200) => {
     reply.header('ETag', etagOf(result.version))
-    return reply.code(status).send(result.resource)
+    return await sendScimDocument(request, reply, result, status)
   }
 
-  scope.get('/Users', { config: { scope: 'scim:read' }, schema: schemas.list }, async request => {
-    return await users.list(scopeOf(request), listInputFromQuery(request.query))
+  scope.get('/Users', { config: { scope: 'scim:read' }, schema: schemas.list }, async (request, reply) => {
+    return await sendScimDocument(request, reply, await users.list(scopeOf(request), listInputFromQuery(request.query)))
   })
 
   // RFC 7644 §3.4.3: a search with the parameters in the body (filters too long for a URL).
   scope.post('/Users/.search', { config: { scope: 'scim:read' }, schema: schemas.search }, async (request, reply) => {
-    return reply.code(200).send(await users.list(scopeOf(request), listInputFromSearchBody(request.body)))
+    return await sendScimDocument(request, reply, await users.list(scopeOf(request), listInputFromSearchBody(request.body)))
   })
 
   scope.post('/Users', { config: { scope: 'scim:write' }, schema: schemas.create }, async (request, reply) => {
     const result = await users.create(scopeOf(request), request.body, projectionFromQuery(request.query))
     reply.header('Location', `${scimBaseUrl(request, config)}/Users/${result.id}`)
-    return sendUser(reply, result, 201)
+    return await sendUser(request, reply, result, 201)
   })
 
   scope.get<{ Params: IdParams }>('/Users/:id', { config: { scope: 'scim:read' }, schema: schemas.get }, async (request, reply) => {
     const result = await users.get(scopeOf(request), request.params.id, projectionFromQuery(request.query))
     // RFC 7644 §3.14 / RFC 7232 §3.2: the client's copy is current.
     if (matchesIfNoneMatch(request.headers['if-none-match'], result.version)) {
-      return reply.code(304).header('ETag', etagOf(result.version)).send()
+      await result.release()
+      return await reply.code(304).header('ETag', etagOf(result.version)).send()
     }
-    return sendUser(reply, result)
+    return await sendUser(request, reply, result)
   })
 
   scope.put<{ Params: IdParams }>('/Users/:id', { config: { scope: 'scim:write' }, schema: schemas.replace }, async (request, reply) => {
     const result = await users.replace(scopeOf(request), request.params.id, request.body, ifMatchOf(request), projectionFromQuery(request.query))
-    return sendUser(reply, result)
+    return await sendUser(request, reply, result)
   })
 
   // Entra documents 200 with the resource for a user PATCH (CLIENTS.md "Users"); Okta accepts it.
   scope.patch<{ Params: IdParams }>('/Users/:id', { config: { scope: 'scim:write' }, schema: schemas.patch }, async (request, reply) => {
     const result = await users.patch(scopeOf(request), request.params.id, request.body, ifMatchOf(request), projectionFromQuery(request.query))
-    return sendUser(reply, result)
+    return await sendUser(request, reply, result)
   })
 
   scope.delete<{ Params: IdParams }>('/Users/:id', { config: { scope: 'scim:write' }, schema: schemas.delete }, async (request, reply) => {
