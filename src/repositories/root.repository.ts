@@ -22,7 +22,6 @@ import type { ScimFilter } from '../scim/filter/ast.js'
 import { compileGroupFilter, compileUserFilter, groupSortExpression, userSortExpression } from './filter-sql.js'
 import { GROUP_COLUMNS, toGroupRecord, type GroupRecord } from './group.mapper.js'
 import { keysetCondition, keysetCreatedAt, keysetDirection, type KeysetTable } from './keyset.js'
-import { groupsOfUser } from './user.repository.js'
 import { USER_COLUMNS, toUserWithGroups, type UserWithGroups } from './user.mapper.js'
 
 type Executor = Kysely<Database>
@@ -176,10 +175,9 @@ export async function listRootByKeyset (
 }
 
 /** The users of a page by id, with their groups when the response shows them, in one statement. */
-export async function findUsersByIds (db: Executor, organizationId: string, ids: readonly string[], withGroups: boolean): Promise<Map<string, UserWithGroups>> {
+export async function findUsersByIds (db: Executor, organizationId: string, ids: readonly string[]): Promise<Map<string, UserWithGroups>> {
   if (ids.length === 0) return new Map()
   const rows = await db.selectFrom('users').select(USER_COLUMNS)
-    .$if(withGroups, q => q.select(() => groupsOfUser(db, 'users').as('groups')))
     .where('users.organization_id', '=', organizationId)
     .where('users.id', '=', sql<string>`any(${[...ids]}::uuid[])`)
     .execute()

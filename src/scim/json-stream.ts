@@ -22,12 +22,16 @@ export class StreamedArray {
   ) {}
 }
 
-/** True when `value` holds a StreamedArray anywhere (a document that must be streamed). */
-export function hasStreamedArray (value: unknown): boolean {
+/**
+ * True when `value` holds a StreamedArray within `depth` levels (a document that must be
+ * streamed). Responses put them at most three levels down (ListResponse → Resources →
+ * resource → members), so a large complete body is not walked element by element.
+ */
+export function hasStreamedArray (value: unknown, depth = 3): boolean {
   if (value instanceof StreamedArray) return true
-  if (Array.isArray(value)) return value.some(hasStreamedArray)
-  if (value !== null && typeof value === 'object') return Object.values(value).some(hasStreamedArray)
-  return false
+  if (depth === 0 || value === null || typeof value !== 'object') return false
+  const children = Array.isArray(value) ? value : Object.values(value)
+  return children.some(child => hasStreamedArray(child, depth - 1))
 }
 
 /** Chunks of at least this size are handed on (except the last): fewer, larger socket writes. */

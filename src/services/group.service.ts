@@ -89,7 +89,7 @@ const MEMBER_FKEY = 'group_members__user_id__fkey'
 /** Members read per keyset query when building a response. */
 const MEMBER_PAGE_SIZE = 10_000
 /** Members per group read for several groups of a listing page in one query; bigger groups continue by keyset. */
-const LIST_FIRST_MEMBERS = 1_000
+export const LIST_FIRST_MEMBERS = 1_000
 /** Groups whose first members are read together: at most MEMBER_PAGE_SIZE rows per statement. */
 const LIST_GROUPS_PER_QUERY = MEMBER_PAGE_SIZE / LIST_FIRST_MEMBERS
 const EXCLUDE_MEMBERS_ADVICE = 'Read groups with excludedAttributes=members, and test memberships with ' +
@@ -365,11 +365,21 @@ async function * groupPages (
     const chunk = records.slice(i, i + LIST_GROUPS_PER_QUERY)
     if (snapshot.released) throw new SnapshotReleasedError()
     const first = await listFirstMembersOfGroups(snapshot.trx, chunk.map(record => record.id), LIST_FIRST_MEMBERS)
-    yield chunk.map(record => {
-      const members = new StreamedArray(memberPages(snapshot, record.id, baseUrl, shape, { page: first.get(record.id) ?? [], limit: LIST_FIRST_MEMBERS }))
-      return toScimGroupResponse(record, baseUrl, projection, members)
-    })
+    yield chunk.map(record => toStreamedScimGroup(snapshot, record, baseUrl, projection, shape, first.get(record.id) ?? []))
   }
+}
+
+/**
+ * A group with its members streamed from `snapshot`, starting from `first` (its first
+ * members by id, read with listFirstMembersOfGroups(…, LIST_FIRST_MEMBERS)). Root-level
+ * queries (root-search.service.ts) build their groups here too.
+ */
+export function toStreamedScimGroup (
+  snapshot: ReadSnapshot, record: GroupRecord, baseUrl: string, projection: ScimProjectionParams, shape: ScimMemberShape,
+  first: readonly GroupMemberRecord[]
+): ScimResourceObject {
+  const members = new StreamedArray(memberPages(snapshot, record.id, baseUrl, shape, { page: first, limit: LIST_FIRST_MEMBERS }))
+  return toScimGroupResponse(record, baseUrl, projection, members)
 }
 
 async function lock (trx: Db, scope: GroupScope, id: string, ifMatch: IfMatch): Promise<GroupRecord> {

@@ -7,11 +7,14 @@
  *   default sort key is created_at, as on /Users and /Groups).
  * - Paging: startIndex/count, or RFC 9865 cursors (keyset pages in the default order, offset
  *   pages when sorted), exactly as the typed endpoints; cursors are bound to the root query.
- * - One repeatable-read snapshot for the count, the page, its rows and the groups' members,
- *   so totalResults agrees with the pages and a resource deleted meanwhile cannot leave a hole.
+ * - One repeatable-read snapshot (read-snapshot.ts) for the count, the page, its rows and
+ *   the groups' members and users' groups, so totalResults agrees with the pages and a
+ *   resource deleted meanwhile cannot leave a hole.
  * - Each resource is built as its own endpoint builds it: users with their groups (only when
- *   shown), groups through GroupService.buildPage (no member read with
- *   `excludedAttributes=members`, one inline-member budget for the whole page).
+ *   shown), groups with their members (none read with `excludedAttributes=members`), both
+ *   complete and streamed page by page (toStreamedScimUser, toStreamedScimGroup);
+ *   MAX_INLINE_MEMBERS counts members and groups of the whole response together, before
+ *   anything is sent.
  */
 import type { Config } from '../config.js'
 import type { Db } from '../db/database.js'
@@ -19,14 +22,20 @@ import {
   countRootResources, findGroupsByIds, findUsersByIds, listRootByKeyset, listRootPage,
   type RootBranch, type RootKey, type RootPageQuery, type RootResourceType, type RootSort
 } from '../repositories/root.repository.js'
+import { memberShapeOf, toScimGroupResponse, type GroupMemberRecord, type GroupRecord, type ScimMemberShape } from '../repositories/group.mapper.js'
+import { countMembersUpTo, listFirstMembersOfGroups } from '../repositories/membership.repository.js'
+import { countUserMembershipsUpTo, listFirstGroupsOfUsers } from '../repositories/user.repository.js'
+import type { UserGroupJson, UserRecord } from '../repositories/user.mapper.js'
 import { pageListByCursor } from '../scim/cursor.js'
-import { buildListResponse, type ScimListParamsInput, type ScimListResponse } from '../scim/list-params.js'
+import { StreamedArray } from '../scim/json-stream.js'
+import { buildListResponse, type ScimListParamsInput, type ScimListResponse, type ScimListResponseOptions } from '../scim/list-params.js'
 import { projectResource, wantsAttribute, type ScimProjectionParams } from '../scim/projection.js'
-import type { ScimResourceObject } from '../scim/resource.js'
 import { prepareRootListQuery, type ScimRootListQuery } from '../scim/root-query.js'
 import { GROUP_RESOURCE, USER_RESOURCE } from '../scim/schema/registry.js'
-import type { GroupService } from './group.service.js'
-import { toScimUser } from './user.service.js'
+import { LIST_FIRST_MEMBERS, toStreamedScimGroup, type GroupService } from './group.service.js'
+import { SnapshotReleasedError, withReadSnapshot, type ReadSnapshot } from './read-snapshot.js'
+import { inlineCeilingExceeded, NOTHING_TO_RELEASE, type ScimDocument } from './scim-document.js'
+import { toScimUser, toStreamedScimUser } from './user-groups.stream.js'
 
 /** Who is asking and how to spell URLs back to them. */
 export interface RootSearchScope {
@@ -44,48 +53,104 @@ const ROOT_CURSOR_TYPE = 'Root'
 export class RootSearchService {
   constructor (protected readonly db: Db, protected readonly config: Config, protected readonly groups: GroupService) {}
 
-  async list (scope: RootSearchScope, input: ScimListParamsInput): Promise<ScimListResponse<ScimResourceObject>> {
+  async list (scope: RootSearchScope, input: ScimListParamsInput): Promise<ScimDocument<ScimListResponse<unknown>>> {
     const query = prepareRootListQuery(ROOT_RESOURCES, input, { defaultCount: this.config.defaultPageSize, maxCount: this.config.maxPageSize })
     const { params } = query
     const branches = branchesOf(query)
     const page = (offset: number, limit: number): RootPageQuery => ({
       branches, baseUrl: scope.baseUrl, sort: sortOf(query), descending: params.sortOrder === 'descending', offset, limit
     })
-    return await this.db.transaction().setIsolationLevel('repeatable read').execute(async trx => {
+    return await withReadSnapshot(this.db, async snapshot => {
+      const trx = snapshot.trx
       const totalResults = await countRootResources(trx, scope.organizationId, branches, scope.baseUrl)
       const read = async (offset: number, limit: number): Promise<RootKey[]> =>
         offset >= totalResults || limit === 0 ? [] : await listRootPage(trx, scope.organizationId, page(offset, limit))
       if (params.cursor === undefined) {
         const keys = await read(params.startIndex - 1, params.count)
-        const resources = await this.build(trx, scope, keys, query.projection)
-        return buildListResponse(resources, { totalResults, startIndex: params.startIndex, itemsPerPage: resources.length })
+        return await this.build(snapshot, scope, keys, query.projection, { totalResults, startIndex: params.startIndex, itemsPerPage: keys.length })
       }
       const cursor = await pageListByCursor<RootKey>({
         params, sortBy: query.sortBy, resourceType: ROOT_CURSOR_TYPE, organizationId: scope.organizationId,
         fetchKeyset: async fetch => ({ totalResults, rows: await listRootByKeyset(trx, scope.organizationId, branches, scope.baseUrl, fetch) }),
         fetchOffset: async (offset, limit) => ({ totalResults, rows: await read(offset, limit) })
       })
-      const resources = await this.build(trx, scope, cursor.records, query.projection)
-      return buildListResponse(resources, {
-        totalResults, itemsPerPage: resources.length, nextCursor: cursor.nextCursor, previousCursor: cursor.previousCursor
+      return await this.build(snapshot, scope, cursor.records, query.projection, {
+        totalResults, itemsPerPage: cursor.records.length, nextCursor: cursor.nextCursor, previousCursor: cursor.previousCursor
       })
     })
   }
 
-  /** The page's resources in key order, each built as its own endpoint builds it. */
-  private async build (trx: Db, scope: RootSearchScope, keys: readonly RootKey[], projection: ScimProjectionParams): Promise<ScimResourceObject[]> {
+  /**
+   * The page's resources in key order, each built as its own endpoint builds it. Without
+   * members or groups to show, the snapshot ends here and the body is complete; otherwise
+   * they are streamed from it, ROOT_KEYS_PER_QUERY resources at a time.
+   */
+  private async build (
+    snapshot: ReadSnapshot, scope: RootSearchScope, keys: readonly RootKey[], projection: ScimProjectionParams, options: ScimListResponseOptions
+  ): Promise<ScimDocument<ScimListResponse<unknown>>> {
+    const trx = snapshot.trx
     const idsOf = (type: RootResourceType) => keys.filter(key => key.type === type).map(key => key.id)
-    const withGroups = wantsAttribute(USER_RESOURCE, projection, 'groups')
-    const users = await findUsersByIds(trx, scope.organizationId, idsOf('User'), withGroups)
-    const groupRecords = await findGroupsByIds(trx, scope.organizationId, idsOf('Group'))
-    // Groups in page order, so the member budget is spent in the order the client reads.
-    const groupsInOrder = idsOf('Group').flatMap(id => groupRecords.get(id) ?? [])
-    const groups = new Map((await this.groups.buildPage(trx, groupsInOrder, scope.baseUrl, projection)).map(result => [result.id, result.resource]))
-    return keys.flatMap((key): ScimResourceObject[] => {
+    const users = await findUsersByIds(trx, scope.organizationId, idsOf('User'))
+    const groups = await findGroupsByIds(trx, scope.organizationId, idsOf('Group'))
+    const found = keys.flatMap((key): RootFound[] => {
+      const user = key.type === 'User' ? users.get(key.id) : undefined
       const group = key.type === 'Group' ? groups.get(key.id) : undefined
-      if (key.type === 'Group') return group === undefined ? [] : [group]
-      const user = users.get(key.id)
-      return user === undefined ? [] : [projectResource(USER_RESOURCE, toScimUser(user.record, user.groups, scope.baseUrl), projection)]
+      return user !== undefined ? [{ user: user.record }] : group !== undefined ? [{ group }] : []
+    })
+    // itemsPerPage counts what is listed: a key whose row is gone is not (one snapshot: none is).
+    const envelope = buildListResponse([], { ...options, itemsPerPage: found.length })
+    const withGroups = wantsAttribute(USER_RESOURCE, projection, 'groups')
+    const shape = memberShapeOf(projection)
+    if (!withGroups && shape === undefined) {
+      await snapshot.release()
+      const resources = found.map(item => item.user !== undefined
+        ? projectResource(USER_RESOURCE, toScimUser(item.user, [], scope.baseUrl), projection)
+        : toScimGroupResponse(item.group, scope.baseUrl, projection, undefined))
+      return { body: { ...envelope, Resources: resources }, release: NOTHING_TO_RELEASE }
+    }
+    await this.checkCeiling(trx, scope, withGroups ? idsOf('User') : [], shape !== undefined ? idsOf('Group') : [])
+    const pages = rootPages(snapshot, scope, found, projection, withGroups, shape)
+    return { body: { ...envelope, Resources: new StreamedArray(pages, true) as unknown as unknown[] }, release: snapshot.release }
+  }
+
+  /** MAX_INLINE_MEMBERS over the members and groups of the whole response. */
+  private async checkCeiling (trx: Db, scope: RootSearchScope, userIds: readonly string[], groupIds: readonly string[]): Promise<void> {
+    const ceiling = this.config.maxInlineMembers
+    if (ceiling === 0) return
+    const listed = await countUserMembershipsUpTo(trx, scope.organizationId, userIds, ceiling + 1) + await countMembersUpTo(trx, groupIds, ceiling + 1)
+    if (listed > ceiling) {
+      throw inlineCeilingExceeded(ceiling, 'members', 'Query with excludedAttributes=members,groups, and test memberships with ' +
+        'filter=members[value eq "<user id>"] on /Groups.')
+    }
+  }
+}
+
+type RootFound = { readonly user: UserRecord, readonly group?: undefined } | { readonly user?: undefined, readonly group: GroupRecord }
+
+/** Resources read per chunk: their first members or groups in one statement per type. */
+const ROOT_KEYS_PER_QUERY = 10
+const ROOT_FIRST_GROUPS = 99
+
+async function * rootPages (
+  snapshot: ReadSnapshot, scope: RootSearchScope, found: readonly RootFound[], projection: ScimProjectionParams,
+  withGroups: boolean, shape: ScimMemberShape | undefined
+): AsyncGenerator<unknown[], void, undefined> {
+  for (let i = 0; i < found.length; i += ROOT_KEYS_PER_QUERY) {
+    const chunk = found.slice(i, i + ROOT_KEYS_PER_QUERY)
+    if (snapshot.released) throw new SnapshotReleasedError()
+    const userIds = chunk.flatMap(item => item.user !== undefined ? [item.user.id] : [])
+    const groupIds = chunk.flatMap(item => item.group !== undefined ? [item.group.id] : [])
+    const firstGroups: Map<string, UserGroupJson[]> = withGroups ? await listFirstGroupsOfUsers(snapshot.trx, scope.organizationId, userIds, ROOT_FIRST_GROUPS + 1) : new Map()
+    const firstMembers: Map<string, GroupMemberRecord[]> = shape !== undefined ? await listFirstMembersOfGroups(snapshot.trx, groupIds, LIST_FIRST_MEMBERS) : new Map()
+    yield chunk.map(item => {
+      if (item.user !== undefined) {
+        const user = item.user
+        if (!withGroups) return projectResource(USER_RESOURCE, toScimUser(user, [], scope.baseUrl), projection)
+        const groups = (firstGroups.get(user.id) ?? []).map(group => ({ userId: user.id, groupId: group.value, displayName: group.display }))
+        return toStreamedScimUser(snapshot, scope.organizationId, user, groups, ROOT_FIRST_GROUPS, scope.baseUrl, projection)
+      }
+      if (shape === undefined) return toScimGroupResponse(item.group, scope.baseUrl, projection, undefined)
+      return toStreamedScimGroup(snapshot, item.group, scope.baseUrl, projection, shape, firstMembers.get(item.group.id) ?? [])
     })
   }
 }

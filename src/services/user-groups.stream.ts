@@ -6,8 +6,8 @@
  * memory instead of one string of all of them (V8 refuses strings over ~512 MB: "Invalid
  * string length").
  */
-import { listUserGroupsPage } from '../repositories/user.repository.js'
-import type { UserGroupRecord, UserRecord, UserWithGroups } from '../repositories/user.mapper.js'
+import { listFirstGroupsOfUsers, listUserGroupsPage } from '../repositories/user.repository.js'
+import type { UserGroupRecord, UserRecord } from '../repositories/user.mapper.js'
 import { StreamedArray } from '../scim/json-stream.js'
 import { projectResource, type ScimProjectionParams } from '../scim/projection.js'
 import type { ScimResourceObject } from '../scim/resource.js'
@@ -36,31 +36,56 @@ function toScimUserGroup (groupId: string, display: string, baseUrl: string): Re
   return { value: groupId, $ref: `${baseUrl}/Groups/${groupId}`, display, type: 'direct' }
 }
 
+/** Users whose first groups are read together when a page of users is streamed. */
+const USERS_PER_QUERY = 100
+/** Groups per user read with its chunk (one more tells whether it has more): at most 10 000 rows a statement. */
+const CHUNK_FIRST_GROUPS = 99
+
 /**
- * The projected user with `groups` streamed: `found.groups` holds the first groups (more
+ * The projected user with `groups` streamed: `first` holds its first groups by id (more
  * than `firstLimit` of them means there are more to read after the `firstLimit`-th).
  * Projection is the same function as for a complete user, applied page by page to `groups`.
  */
 export function toStreamedScimUser (
-  snapshot: ReadSnapshot, organizationId: string, found: UserWithGroups, firstLimit: number, baseUrl: string, projection: ScimProjectionParams
+  snapshot: ReadSnapshot, organizationId: string, record: UserRecord, first: readonly UserGroupRecord[], firstLimit: number,
+  baseUrl: string, projection: ScimProjectionParams
 ): ScimResourceObject {
-  const { meta, ...rest } = projectResource(USER_RESOURCE, toScimUser(found.record, [], baseUrl), projection)
+  const { meta, ...rest } = projectResource(USER_RESOURCE, toScimUser(record, [], baseUrl), projection)
   const project = (entries: Array<Record<string, unknown>>): unknown[] => {
-    const projected = projectResource(USER_RESOURCE, { id: found.record.id, groups: entries }, projection).groups
+    const projected = projectResource(USER_RESOURCE, { id: record.id, groups: entries }, projection).groups
     return Array.isArray(projected) ? projected : []
   }
   async function * pages (): AsyncGenerator<unknown[], void, undefined> {
-    const first = found.groups.slice(0, firstLimit)
-    yield project(first.map(group => toScimUserGroup(group.groupId, group.displayName, baseUrl)))
-    if (found.groups.length <= firstLimit) return
-    let after = first[first.length - 1]?.groupId as string
+    const shown = first.slice(0, firstLimit)
+    yield project(shown.map(group => toScimUserGroup(group.groupId, group.displayName, baseUrl)))
+    if (first.length <= firstLimit) return
+    let after = shown[shown.length - 1]?.groupId as string
     for (;;) {
       if (snapshot.released) throw new SnapshotReleasedError()
-      const page = await listUserGroupsPage(snapshot.trx, organizationId, found.record.id, after, GROUP_PAGE_SIZE)
+      const page = await listUserGroupsPage(snapshot.trx, organizationId, record.id, after, GROUP_PAGE_SIZE)
       yield project(page.map(group => toScimUserGroup(group.value, group.display, baseUrl)))
       if (page.length < GROUP_PAGE_SIZE) return
       after = page[page.length - 1]?.value as string
     }
   }
   return { ...rest, groups: new StreamedArray(pages()), ...(meta !== undefined ? { meta } : {}) }
+}
+
+/**
+ * A page of users (read without their groups), USERS_PER_QUERY at a time: their first groups
+ * in one statement per chunk, then each user's own keyset pages when it has more. Memory is
+ * the page's user rows plus one chunk or one page of groups.
+ */
+export async function * streamedUserPages (
+  snapshot: ReadSnapshot, organizationId: string, records: readonly UserRecord[], baseUrl: string, projection: ScimProjectionParams
+): AsyncGenerator<unknown[], void, undefined> {
+  for (let i = 0; i < records.length; i += USERS_PER_QUERY) {
+    const chunk = records.slice(i, i + USERS_PER_QUERY)
+    if (snapshot.released) throw new SnapshotReleasedError()
+    const first = await listFirstGroupsOfUsers(snapshot.trx, organizationId, chunk.map(record => record.id), CHUNK_FIRST_GROUPS + 1)
+    yield chunk.map(record => {
+      const groups = (first.get(record.id) ?? []).map(group => ({ userId: record.id, groupId: group.value, displayName: group.display }))
+      return toStreamedScimUser(snapshot, organizationId, record, groups, CHUNK_FIRST_GROUPS, baseUrl, projection)
+    })
+  }
 }

@@ -41,7 +41,7 @@ import { USER_TYPE_VALUES } from '../scim/schema/user.schema.js'
 import { validateResource } from '../scim/validate.js'
 import { withReadSnapshot } from './read-snapshot.js'
 import { inlineCeilingExceeded, NOTHING_TO_RELEASE, type ScimDocument } from './scim-document.js'
-import { toScimUser, toStreamedScimUser } from './user-groups.stream.js'
+import { streamedUserPages, toScimUser, toStreamedScimUser } from './user-groups.stream.js'
 
 /** Who is asking and how to spell URLs back to them. */
 export interface UserScope {
@@ -64,8 +64,8 @@ const SCRYPT: ScryptOptions = { N: 16384, r: 8, p: 1 }
 const MEMBER_FKEY = 'group_members__user_id__fkey'
 /** Groups of one user (GET, PUT, PATCH) read with the user in one statement; more are streamed. */
 const FIRST_GROUPS = 1_000
-/** Groups of each user of a list page read with the page; a user with more is streamed. */
-const LIST_FIRST_GROUPS = 100
+/** Groups read with a list page, all its users together; a page whose users have more is streamed. */
+const LIST_GROUPS_PER_STATEMENT = 10_000
 const EXCLUDE_GROUPS_ADVICE = 'Read users with excludedAttributes=groups, and list the groups of a user with ' +
   'GET /Groups?filter=members[value eq "<user id>"]&excludedAttributes=members.'
 
@@ -105,7 +105,7 @@ export class UserService {
       const found = await findUserWithGroups(snapshot.trx, scope.organizationId, id, FIRST_GROUPS + 1)
       if (found === undefined) throw notFound(id)
       if (read) await this.checkCeilingInDb(snapshot.trx, scope, [found.record.id])
-      const body = toStreamedScimUser(snapshot, scope.organizationId, found, FIRST_GROUPS, scope.baseUrl, projection)
+      const body = toStreamedScimUser(snapshot, scope.organizationId, found.record, found.groups, FIRST_GROUPS, scope.baseUrl, projection)
       return { id: found.record.id, version: found.record.version, body, release: snapshot.release }
     })
   }
@@ -146,27 +146,27 @@ export class UserService {
 
   /**
    * GET /Users and POST /Users/.search (RFC 7644 §3.4.2, §3.4.3). One statement for page,
-   * total and each user's first LIST_FIRST_GROUPS groups (see userListQuery; a second only
-   * for an empty page). When a user of the page is in more groups, the page is read again in
-   * a snapshot and every user's groups streamed from it, so the response stays complete and
-   * consistent whatever the memberships.
+   * total and each user's first groups (see userListQuery; a second only for an empty page),
+   * at most LIST_GROUPS_PER_STATEMENT groups in all. When a user of the page is in more
+   * groups than that statement carried, the page is read again in a snapshot, without
+   * groups, and every user's groups are streamed from it (user-groups.stream.ts), so the
+   * response stays complete and consistent whatever the memberships.
    */
   async list (scope: UserScope, input: ScimListParamsInput): Promise<ScimDocument<ScimListResponse<unknown>>> {
     const { params, projection, filter, sortBy } = prepareListQuery(USER_RESOURCE, input, { defaultCount: this.config.defaultPageSize, maxCount: this.config.maxPageSize })
-    const query = { params, filter, sortBy, groupLimit: groupLimitOf(projection, LIST_FIRST_GROUPS) }
-    const page = await this.readPage(this.db, scope, query)
-    if (page.users.every(user => user.groups.length <= LIST_FIRST_GROUPS)) {
+    const first = listFirstGroups(params.count)
+    const page = await this.readPage(this.db, scope, { params, filter, sortBy, groupLimit: groupLimitOf(projection, first) })
+    if (page.users.every(user => user.groups.length <= first)) {
       this.checkCeiling(page.users.reduce((sum, user) => sum + user.groups.length, 0))
       const resources = page.users.map(user => toResult(user.record, user.groups, scope, projection).body)
       return { body: buildListResponse(resources, page.options), release: NOTHING_TO_RELEASE }
     }
     return await withReadSnapshot(this.db, async snapshot => {
-      const again = await this.readPage(snapshot.trx, scope, query)
-      await this.checkCeilingInDb(snapshot.trx, scope, again.users.map(user => user.record.id))
-      const resources = again.users.map(user => toStreamedScimUser(snapshot, scope.organizationId, user, LIST_FIRST_GROUPS, scope.baseUrl, projection))
-      // Each user's groups are streamed; the users of one page are already in memory.
-      const body = { ...buildListResponse([], again.options), Resources: new StreamedArray([resources], true) as unknown as unknown[] }
-      return { body, release: snapshot.release }
+      const again = await this.readPage(snapshot.trx, scope, { params, filter, sortBy, groupLimit: 0 })
+      const records = again.users.map(user => user.record)
+      await this.checkCeilingInDb(snapshot.trx, scope, records.map(record => record.id))
+      const resources = new StreamedArray(streamedUserPages(snapshot, scope.organizationId, records, scope.baseUrl, projection), true)
+      return { body: { ...buildListResponse([], again.options), Resources: resources as unknown as unknown[] }, release: snapshot.release }
     })
   }
 
@@ -296,6 +296,11 @@ export async function hashPassword (password: string): Promise<string> {
 function toResult (record: UserRecord, groups: readonly UserGroupRecord[], scope: UserScope, projection: ScimProjectionParams): UserResult {
   const body = projectResource(USER_RESOURCE, toScimUser(record, groups, scope.baseUrl), projection)
   return { id: record.id, version: record.version, body, release: NOTHING_TO_RELEASE }
+}
+
+/** Groups per user a list page's statement carries: 10 to 1 000, so that the page holds at most about LIST_GROUPS_PER_STATEMENT. */
+function listFirstGroups (count: number): number {
+  return Math.min(FIRST_GROUPS, Math.max(10, Math.floor(LIST_GROUPS_PER_STATEMENT / Math.max(1, count))))
 }
 
 function groupLimitOf (projection: ScimProjectionParams, first: number): number {

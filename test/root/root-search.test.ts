@@ -228,15 +228,21 @@ t.test('root queries over Users and Groups', async t => {
   })
 })
 
-t.test('groups in root results share one inline-member budget per response', async t => {
-  const { app, auth } = await build(t, { MAX_INLINE_MEMBERS: '5' })
+t.test('root results list every member or fail whole: MAX_INLINE_MEMBERS counts the response', async t => {
+  const { app, auth } = await build(t, { MAX_INLINE_MEMBERS: '12' })
   const scim = scimClient(app, auth)
   const users: string[] = []
   for (let i = 0; i < 4; i++) users.push((await scim('POST', '/Users', { userName: `m${i}@example.com` })).body.id)
   for (let i = 0; i < 3; i++) await scim('POST', '/Groups', { displayName: `G${i}`, members: users.map(value => ({ value })) })
   const res = await scim('GET', '/scim/v2/?filter=displayName sw "G"')
   t.equal(res.status, 200)
-  t.same(res.body.Resources.map((r: Resource) => r.members?.length ?? 0), [4, 1, 0], 'the first group in page order gets its members first; 5 in all')
+  t.same(res.body.Resources.map((r: Resource) => r.members?.length), [4, 4, 4], '12 members fit: every group complete')
+  const users3 = await scim('GET', '/scim/v2/?filter=userName sw "m"&attributes=groups')
+  t.same(users3.body.Resources.map((r: { groups: unknown[] }) => r.groups.length), [3, 3, 3, 3], "users' groups complete too (12)")
+  const over = await scim('GET', '/scim/v2/?filter=displayName sw "G" or userName sw "m"')
+  t.equal(over.status, 400, '24 members and groups: refused whole, never cut')
+  t.equal(over.body.scimType, 'tooMany')
+  t.equal((await scim('GET', '/scim/v2/?filter=displayName sw "G" or userName sw "m"&excludedAttributes=members,groups')).status, 200, 'the advice works')
 })
 
 /** Records every query's operation tree, to see which tables a request touched. */

@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { RootSearchScope } from '../../services/root-search.service.js'
 import { scimBaseUrl } from '../base-url.js'
 import { organizationOf } from '../plugins/auth.js'
+import { sendScimDocument } from '../scim-reply.js'
 import { ROOT_ROUTE_SCHEMAS } from '../route-schemas.js'
 import { listInputFromQuery, listInputFromSearchBody } from './list-query.js'
 import type { ScimRouteContext } from './scim.routes.js'
@@ -17,11 +18,12 @@ export function registerRootRoutes (scope: FastifyInstance, context: ScimRouteCo
     baseUrl: scimBaseUrl(request, config)
   })
 
-  scope.get('/', { config: { scope: 'scim:read' }, schema: ROOT_ROUTE_SCHEMAS.list }, async request => {
-    return await services.root.list(scopeOf(request), listInputFromQuery(request.query))
+  // Members and groups stream (http/scim-reply.ts), as on /Users and /Groups.
+  scope.get('/', { config: { scope: 'scim:read' }, schema: ROOT_ROUTE_SCHEMAS.list }, async (request, reply) => {
+    return await sendScimDocument(request, reply, await services.root.list(scopeOf(request), listInputFromQuery(request.query)))
   })
 
   scope.post('/.search', { config: { scope: 'scim:read' }, schema: ROOT_ROUTE_SCHEMAS.search }, async (request, reply) => {
-    return reply.code(200).send(await services.root.list(scopeOf(request), listInputFromSearchBody(request.body)))
+    return await sendScimDocument(request, reply, await services.root.list(scopeOf(request), listInputFromSearchBody(request.body)))
   })
 }
