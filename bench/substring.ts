@@ -71,7 +71,7 @@ async function main (): Promise<void> {
       'emails[type eq "work" and value ew "st54321@work.example"]', 'emails.value sw "first.last7777@"']) {
       const filter = parseResolvedFilter(USER_RESOURCE, text)
       queries.push({ title: `Users filter=${text}: totalResults`, compile: () => userCountQuery(handle.db, org, filter).compile() })
-      queries.push({ title: `Users filter=${text}: page`, compile: () => userListQuery(handle.db, org, { filter, sortOrder: 'ascending', offset: 0, limit: 100, withGroups: false }).compile() })
+      queries.push({ title: `Users filter=${text}: page`, compile: () => userListQuery(handle.db, org, { filter, sortOrder: 'ascending', offset: 0, limit: 100, groupLimit: 0 }).compile() })
     }
     for (const text of ['displayName co "7aef347c82"', 'displayName ew " 123456"']) {
       const filter = parseResolvedFilter(GROUP_RESOURCE, text)

@@ -61,7 +61,7 @@ t.test('configured limits; stored lists above the limit may shrink but not grow;
   const { id: orgId } = await db.selectFrom('organizations').select('id').where('name', '=', 'acme').executeTakeFirstOrThrow()
   const scope = { organizationId: orgId, baseUrl: 'http://localhost/scim/v2' }
   const created = await roomy.users.create(scope, { schemas: [USER], userName: 'old@example.com', emails: emails('o', 6) })
-  const id = created.resource.id as string
+  const id = created.id
 
   const shrink = await send('PATCH', `/scim/v2/Users/${id}`, { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: 'emails[value eq "o0@example.com"]' }] })
   t.equal(shrink.statusCode, 200, 'removing one of 6 (limit 3) is allowed')
