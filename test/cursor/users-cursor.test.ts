@@ -14,7 +14,7 @@ interface Page {
 }
 
 t.test('GET /Users with cursor', async t => {
-  const { app, auth } = await build(t)
+  const { app, auth, db } = await build(t)
   const Operations: unknown[] = Array.from({ length: N }, (_, i) => ({
     method: 'POST', path: '/Users', bulkId: `u${i}`, data: { schemas: [USER_URN], userName: `user${String(N - i).padStart(3, '0')}@example.com` }
   }))
@@ -22,7 +22,13 @@ t.test('GET /Users with cursor', async t => {
   const created = await app.inject({ method: 'POST', url: '/scim/v2/Bulk', headers: { ...auth, ...JSON_TYPE }, payload: { schemas: [BULK_REQUEST], Operations } })
   const results = created.json().Operations as Array<{ status: string, location: string }>
   t.same(results.filter(r => r.status !== '201'), [], 'all created')
-  const creationOrder = results.slice(0, N).map(r => r.location.split('/').pop() as string)
+  const createdIds = results.slice(0, N).map(r => r.location.split('/').pop() as string)
+  // The keyset is (created_at, id): users created within one tick of the clock (embedded
+  // Postgres on a busy machine) tie on created_at and are ordered by id, so "creation order"
+  // is the database's order of that key, which must hold exactly the users the Bulk created.
+  const creationOrder = (await db.selectFrom('users').select('id').where('id', 'in', createdIds)
+    .orderBy('created_at').orderBy('id').execute()).map(row => row.id)
+  t.same([...creationOrder].sort(), [...createdIds].sort(), 'the keyset order holds every created user')
   const groupId = results[N]?.location.split('/').pop()
 
   const get = async (query: string) => await app.inject({ method: 'GET', url: `/scim/v2/Users?${query}`, headers: auth })

@@ -4,6 +4,7 @@
  * own schemas, meta.resourceType, projection and member rules; true totals; one stable order
  * across index and cursor pages.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely'
 import { loadConfig } from '../../src/config.js'
@@ -43,11 +44,16 @@ t.test('root queries over Users and Groups', async t => {
     t.equal(user.status, 201, user.text.slice(0, 200))
     created.push({ type: 'User', id: user.body.id })
     userIds.push(user.body.id)
+    // Embedded Postgres' clock ticks in milliseconds: keep creation instants distinct, so
+    // the alternation is what the (created_at, id) order returns.
+    await sleep(2)
     const group = await scim('POST', '/Groups', { displayName: `Team ${i}`, externalId: `ext-${i}`, members: userIds.slice(0, i).map(value => ({ value })) })
     t.equal(group.status, 201, group.text.slice(0, 200))
     created.push({ type: 'Group', id: group.body.id })
+    await sleep(2)
   }
   const shared = await scim('POST', '/Users', { userName: 'shared@example.com', displayName: 'Shared Name' })
+  await sleep(2)
   const sharedGroup = await scim('POST', '/Groups', { displayName: 'shared name' })
   created.push({ type: 'User', id: shared.body.id }, { type: 'Group', id: sharedGroup.body.id })
   const creationOrder = created.map(c => c.id)

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net'
 import { connect } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { evaluateFilter } from '../../src/scim/filter/evaluate.js'
 import { parseResolvedFilter } from '../../src/scim/filter/resolve.js'
@@ -44,6 +45,9 @@ t.test('GET /Users and POST /Users/.search', async t => {
     const res = await app.inject({ method: 'POST', url: '/scim/v2/Users', headers, payload: body })
     if (res.statusCode !== 201) throw new Error(res.body)
     ids.push(res.json().id)
+    // Embedded Postgres' clock ticks in milliseconds: keep creation instants distinct, so
+    // "creation order" is what the (created_at, id) keyset returns.
+    await sleep(2)
   }
   const organizationId = (await db.selectFrom('organizations').select('id').where('name', '=', 'acme').executeTakeFirstOrThrow()).id
   const group = await db.insertInto('groups').values({ organization_id: organizationId, display_name: 'Engineers', attributes: '{}' }).returning('id').executeTakeFirstOrThrow()
