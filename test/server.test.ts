@@ -2,43 +2,16 @@
  * The real server process: starts on embedded Postgres with no setup, prints a first token
  * once, keeps data across restarts, and on SIGTERM finishes in-flight requests and exits 0.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import t from 'tap'
+import { startServer as start } from './helpers/server-process.js'
 
 const SERVER = path.resolve(import.meta.dirname, '../src/server.ts')
 const TS_LOADER = process.execArgv.filter(arg => arg.includes('@tapjs/typescript'))
-
-interface Running {
-  child: ChildProcess
-  port: number
-  stderr: () => string
-  stdout: () => string
-  exit: Promise<number | null>
-}
-
-async function start (env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, [...TS_LOADER, SERVER], {
-    env: { PATH: process.env.PATH, TS_NODE_TRANSPILE_ONLY: '1', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  let out = ''
-  let err = ''
-  child.stderr!.on('data', chunk => { err += String(chunk) })
-  const exit = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)))
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.on('data', chunk => {
-      out += String(chunk)
-      const match = /listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(out)
-      if (match && out.includes('"msg":"ready"')) resolve(Number(match[1]))
-    })
-    void exit.then(code => reject(new Error(`server exited with ${code}: ${err}`)))
-  })
-  return { child, port, stderr: () => err, stdout: () => out, exit }
-}
 
 function request (port: number, options: http.RequestOptions, body?: string): Promise<{ status: number, body: string }> {
   return new Promise((resolve, reject) => {
