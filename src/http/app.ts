@@ -20,6 +20,7 @@ import { REDACTED_LOG_PATHS, registerRequestLog } from './plugins/request-log.js
 import { registerValidation } from './plugins/validation.js'
 import { registerHealthRoutes } from './routes/health.routes.js'
 import { registerScimRoutes } from './routes/scim.routes.js'
+import { CONSOLE_BUILD_DIR, registerConsole } from './console/console.plugin.js'
 
 /** Longest path parameter (a resource id); ids are UUIDs, externalIds are not in paths. */
 const MAX_PARAM_LENGTH = 200
@@ -34,6 +35,8 @@ export interface AppDeps {
   /** The pool's figures for /metrics (real Postgres). */
   readonly poolStats?: () => PoolStats
   readonly metrics?: Metrics
+  /** The built admin console (index.html and assets/); dist/console by default. */
+  readonly consoleRoot?: string
 }
 
 /** How long start-up waits for the token-change subscription before serving without it (it retries). */
@@ -104,5 +107,6 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
 
   registerHealthRoutes(app, deps.db, lifecycle)
   await app.register(async scope => registerScimRoutes(scope, { config, services, lifecycle, metrics }), { prefix: SCIM_BASE_PATH })
+  await app.register(async scope => { await registerConsole(scope, { root: deps.consoleRoot ?? CONSOLE_BUILD_DIR }) })
   return app
 }

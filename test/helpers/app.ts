@@ -31,6 +31,8 @@ export interface TestApp {
 export interface BuildOptions {
   /** The tokens' clock in ms (expiry tests move it); Date.now by default. */
   readonly clock?: () => number
+  /** The built console to serve (test/helpers/console-browser.ts builds one). */
+  readonly consoleRoot?: string
 }
 
 export async function build (t: Teardown, env: Record<string, string> = {}, options: BuildOptions = {}): Promise<TestApp> {
@@ -47,7 +49,11 @@ export async function build (t: Teardown, env: Record<string, string> = {}, opti
       callback()
     }
   })
-  const app = await buildApp(config, { db: handle.db, services, logStream, listen: handle.listen, ...(handle.stats !== undefined ? { poolStats: handle.stats } : {}) })
+  const app = await buildApp(config, {
+    db: handle.db, services, logStream, listen: handle.listen,
+    ...(handle.stats !== undefined ? { poolStats: handle.stats } : {}),
+    ...(options.consoleRoot !== undefined ? { consoleRoot: options.consoleRoot } : {})
+  })
   t.teardown(() => app.close())
   const tokenFor = async (organization: string) => {
     // Every scope, as tokens had before scopes existed: tests of other features are not about scopes.

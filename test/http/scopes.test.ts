@@ -48,7 +48,13 @@ const SCIM_DECISIONS: Record<string, RouteScope> = {
   'POST /scim/v2/.search': READ,
   'GET /health/live': 'public',
   'GET /health/ready': 'public',
-  'GET /openapi.json': 'public'
+  'GET /openapi.json': 'public',
+  // The admin console's files: public (they hold no data; the API it calls checks the token).
+  'GET /': 'public',
+  'GET /console': 'public',
+  'GET /console/*': 'public',
+  'GET /console/assets/*': 'public',
+  'HEAD /console/assets/*': 'public'
 }
 
 /** A concrete URL for a route pattern: parameters and wildcards get harmless values. */
