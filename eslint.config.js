@@ -10,6 +10,11 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } }
   },
   {
+    // The console runs in the browser, not on Node.js.
+    files: ['console/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } }
+  },
+  {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
