@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# Multi-stage: compile with dev dependencies, ship only production dependencies and the
-# compiled JavaScript, run as the unprivileged `node` user.
+# Multi-stage: compile with dev dependencies (TypeScript, and Vite for the admin console),
+# ship only production dependencies, the compiled JavaScript and the built console
+# (dist/console), run as the unprivileged `node` user.
 #
 # Runtime: Node.js 24, an LTS line supported with security fixes until 2028-04-30. CI runs the
 # whole test suite on this line too (the exact version is pinned in .node-lts and installed by
@@ -14,6 +15,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bench ./bench
+COPY console ./console
 RUN npm run build
 
 FROM ${NODE_IMAGE} AS production-deps
