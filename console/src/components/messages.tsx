@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact'
-import { ScimApiError } from '../api/scim-client.js'
+import { ScimApiError, type ScimUser } from '../api/scim-client.js'
+import { nameOf } from './user-label.js'
 
 /** A failure in words a person can act on, from what the service answered. */
 export function describeError (error: unknown): string {
@@ -18,14 +19,32 @@ export function describeError (error: unknown): string {
   return `Not done (${error.status}): ${error.detail}`
 }
 
+const UUID_IN_TEXT = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi
+
+/**
+ * The customer-only rule's 400 (a user made administrator since it was listed, say), naming
+ * the refused users as the administrator chose them; undefined for any other error.
+ */
+export function describeRefusedMembers (error: unknown, chosen: ReadonlyMap<string, ScimUser>): string | undefined {
+  if (!(error instanceof ScimApiError) || error.status !== 400 || error.scimType !== 'invalidValue') return undefined
+  const refused = [...new Set([...error.detail.matchAll(UUID_IN_TEXT)].map(match => match[0].toLowerCase()))]
+    .map(id => chosen.get(id)).filter((user): user is ScimUser => user !== undefined)
+  if (refused.length === 0) return undefined
+  const names = refused.map(nameOf)
+  const who = names.length === 1
+    ? `${names[0]} is not a customer user (any more)`
+    : `${names.slice(0, -1).join(', ')} and ${names.at(-1)} are not customer users (any more)`
+  return `Only customer users can be group members. Nothing was saved: ${who}. Clear ${names.length === 1 ? 'it' : 'them'} and save again.`
+}
+
 export function isConflict (error: unknown): boolean {
   return error instanceof ScimApiError && error.status === 412
 }
 
-export function ErrorMessage (props: { readonly error: unknown, readonly children?: ComponentChildren }) {
+export function ErrorMessage (props: { readonly error: unknown, readonly text?: string | undefined, readonly children?: ComponentChildren }) {
   return (
     <div class='message message-error' role='alert'>
-      <p>{describeError(props.error)}</p>
+      <p>{props.text ?? describeError(props.error)}</p>
       {props.children}
     </div>
   )

@@ -163,7 +163,7 @@ function AssignDialog (props: AssignDialogProps) {
   return (
     <Dialog title={`Assign users to ${props.state.group.displayName}`} onClose={props.onClose} wide>
       <UserPicker client={props.client} excludeGroup={props.state.group.id} selected={selected} onChange={setSelected} idPrefix='assign' />
-      {error !== undefined && <WriteError error={error} onReload={props.onReload} />}
+      {error !== undefined && <WriteError error={error} onReload={props.onReload} chosen={selected} />}
       <div class='actions'>
         <button type='button' onClick={props.onClose}>Cancel</button>
         <button type='button' class='primary' disabled={busy || selected.size === 0} onClick={() => { void save() }}>Save</button>

@@ -4,8 +4,8 @@
  * so a change made meanwhile by someone else is refused (412) instead of overwritten.
  */
 import { useState } from 'preact/hooks'
-import type { ScimClient, ScimGroup } from '../api/scim-client.js'
-import { ErrorMessage, Loading } from '../components/messages.js'
+import type { ScimClient, ScimGroup, ScimUser } from '../api/scim-client.js'
+import { describeRefusedMembers, ErrorMessage, isConflict, Loading } from '../components/messages.js'
 import { useAsync } from '../components/use-async.js'
 import { linkTo } from '../router.js'
 import { GroupGeneral } from './group-general.js'
@@ -60,12 +60,15 @@ function Breadcrumb (props: { readonly name?: string }) {
   )
 }
 
-/** The words and the action for a refused write: 412 offers to reload the group. */
-export function WriteError (props: { readonly error: unknown, readonly onReload: () => void }) {
-  const conflict = props.error instanceof Error && 'status' in props.error && props.error.status === 412
+/**
+ * The words and the action for a refused write: 412 offers to reload the group; the
+ * customer-only 400 names the refused users among `chosen`.
+ */
+export function WriteError (props: { readonly error: unknown, readonly onReload: () => void, readonly chosen?: ReadonlyMap<string, ScimUser> }) {
+  const text = props.chosen === undefined ? undefined : describeRefusedMembers(props.error, props.chosen)
   return (
-    <ErrorMessage error={props.error}>
-      {conflict && <button type='button' onClick={props.onReload}>Reload the group</button>}
+    <ErrorMessage error={props.error} text={text}>
+      {isConflict(props.error) && <button type='button' onClick={props.onReload}>Reload the group</button>}
     </ErrorMessage>
   )
 }

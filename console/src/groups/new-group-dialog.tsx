@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks'
 import { ScimApiError, type ScimClient, type ScimGroup, type ScimUser } from '../api/scim-client.js'
 import { Dialog } from '../components/dialog.js'
-import { ErrorMessage } from '../components/messages.js'
+import { describeRefusedMembers, ErrorMessage } from '../components/messages.js'
 import { UserPicker } from '../components/user-picker.js'
 
 interface NewGroupProps {
@@ -47,7 +47,7 @@ export function NewGroupDialog (props: NewGroupProps) {
           <legend>Add users (optional)</legend>
           <UserPicker client={props.client} selected={members} onChange={setMembers} idPrefix='new-group' />
         </fieldset>
-        {error !== undefined && <ErrorMessage error={error} />}
+        {error !== undefined && <ErrorMessage error={error} text={describeRefusedMembers(error, members)} />}
         <div class='actions'>
           <button type='button' onClick={props.onClose}>Cancel</button>
           <button type='submit' class='primary' disabled={busy}>{busy ? 'Creating…' : 'Finish'}</button>
