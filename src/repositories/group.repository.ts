@@ -32,10 +32,12 @@ function selectGroups (db: Executor, organizationId: string, filter: ScimFilter 
 
 /** The true totalResults of a listing (RFC 7644 §3.4.2): an index-only count when unfiltered. */
 export async function countGroups (db: Executor, organizationId: string, filter: ScimFilter | undefined, baseUrl: string): Promise<number> {
-  const row = await selectGroups(db, organizationId, filter, baseUrl)
-    .select(sql<number>`count(*)::int`.as('count'))
-    .executeTakeFirstOrThrow()
+  const row = await countGroupsQuery(db, organizationId, filter, baseUrl).executeTakeFirstOrThrow()
   return row.count
+}
+
+function countGroupsQuery (db: Executor, organizationId: string, filter: ScimFilter | undefined, baseUrl: string) {
+  return selectGroups(db, organizationId, filter, baseUrl).select(sql<number>`count(*)::int`.as('count'))
 }
 
 /**
@@ -43,15 +45,34 @@ export async function countGroups (db: Executor, organizationId: string, filter:
  * any, then created_at and id as tie-breakers, served by the (organization_id, created_at, id)
  * index when unsorted. Never touches group_members unless the filter names members.
  */
-export async function listGroups (db: Executor, organizationId: string, query: GroupListQuery): Promise<GroupRecord[]> {
+function groupPageQuery (db: Executor, organizationId: string, query: GroupListQuery) {
   const direction = query.descending ? 'desc' : 'asc'
   let select = selectGroups(db, organizationId, query.filter, query.baseUrl).select(GROUP_COLUMNS)
   // Postgres puts NULLs last ascending and first descending, as RFC 7644 §3.4.2.3 asks.
   if (query.sortBy !== undefined) select = select.orderBy(groupSortExpression(query.sortBy), direction)
-  const rows = await select.orderBy('groups.created_at').orderBy('groups.id')
-    .offset(query.offset).limit(query.limit)
-    .execute()
+  return select.orderBy('groups.created_at').orderBy('groups.id').offset(query.offset).limit(query.limit)
+}
+
+export async function listGroups (db: Executor, organizationId: string, query: GroupListQuery): Promise<GroupRecord[]> {
+  const rows = await groupPageQuery(db, organizationId, query).execute()
   return rows.map(toGroupRecord)
+}
+
+/**
+ * A page and the true total in one statement, hence one snapshot: the count is an
+ * uncorrelated subquery, evaluated once (an InitPlan), not per row. A page past the end has
+ * no row to carry the total, so only then is it counted apart.
+ */
+export async function listGroupsWithTotal (
+  db: Executor, organizationId: string, query: GroupListQuery
+): Promise<{ totalResults: number, records: GroupRecord[] }> {
+  if (query.limit === 0) return { totalResults: await countGroups(db, organizationId, query.filter, query.baseUrl), records: [] }
+  const rows = await groupPageQuery(db, organizationId, query)
+    .select(() => countGroupsQuery(db, organizationId, query.filter, query.baseUrl).as('total_results'))
+    .execute()
+  const first = rows[0]
+  const totalResults = first !== undefined ? Number(first.total_results) : await countGroups(db, organizationId, query.filter, query.baseUrl)
+  return { totalResults, records: rows.map(toGroupRecord) }
 }
 
 export async function insertGroup (db: Executor, organizationId: string, write: GroupWrite): Promise<GroupRecord> {

@@ -39,7 +39,7 @@ import {
   memberShapeOf, toGroupWrite, toScimGroup, toScimGroupResponse, toScimMember, type GroupMemberRecord, type GroupRecord, type ScimMemberShape
 } from '../repositories/group.mapper.js'
 import {
-  countGroups, deleteGroupById, findGroupById, insertGroup, listGroups, listGroupsByKeyset, lockGroupById, updateGroup
+  countGroups, deleteGroupById, findGroupById, insertGroup, listGroups, listGroupsByKeyset, listGroupsWithTotal, lockGroupById, updateGroup
 } from '../repositories/group.repository.js'
 import {
   addMembers, changeGroupMembers, countMembersUpTo, findNonCustomerIds, listFirstMembersOfGroups, listMembersPage, removeAllMembers, removeMembers, replaceMembers
@@ -223,6 +223,16 @@ export class GroupService {
    */
   async list (scope: GroupScope, input: ScimListParamsInput): Promise<ScimDocument<ScimListResponse<unknown>>> {
     const { params, projection, filter, sortBy } = prepareListQuery(GROUP_RESOURCE, input, { defaultCount: this.config.defaultPageSize, maxCount: this.config.maxPageSize })
+    if (memberShapeOf(projection) === undefined && params.cursor === undefined) {
+      // No members to read (excludedAttributes=members, as Entra and PingFederate list):
+      // page and total come from one statement, which is its own snapshot.
+      const page = await listGroupsWithTotal(this.db, scope.organizationId, {
+        filter, baseUrl: scope.baseUrl, sortBy, descending: params.sortOrder === 'descending', offset: params.startIndex - 1, limit: params.count
+      })
+      const envelope = buildListResponse([], { totalResults: page.totalResults, startIndex: params.startIndex, itemsPerPage: page.records.length })
+      const resources = page.records.map(record => toScimGroupResponse(record, scope.baseUrl, projection, undefined))
+      return { body: { ...envelope, Resources: resources }, release: NOTHING_TO_RELEASE }
+    }
     return await withReadSnapshot(this.db, async snapshot => {
       const trx = snapshot.trx
       const totalResults = await countGroups(trx, scope.organizationId, filter, scope.baseUrl)

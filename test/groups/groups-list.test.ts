@@ -114,12 +114,18 @@ t.test('listing and filtering groups', async t => {
 /** Records every query's operation tree, to see which tables a request touched. */
 class QueryRecorder implements KyselyPlugin {
   readonly queries: string[] = []
+  /** The statements sent: a subquery is transformed (recorded above) but never sent on its own. */
+  readonly executed: string[] = []
+  readonly #byId = new WeakMap<object, string>()
   transformQuery (args: PluginTransformQueryArgs): RootOperationNode {
-    this.queries.push(JSON.stringify(args.node))
+    const text = JSON.stringify(args.node)
+    this.queries.push(text)
+    this.#byId.set(args.queryId, text)
     return args.node
   }
 
   async transformResult (args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    this.executed.push(this.#byId.get(args.queryId) ?? '')
     return args.result
   }
 
@@ -151,6 +157,15 @@ t.test('excludedAttributes=members never reads group_members', async t => {
   t.equal(await touches('/Groups?filter=displayName eq "big one"&excludedAttributes=members'), false, 'Entra lookup')
   t.equal(await touches('/Groups?excludedAttributes=members'), false, 'unfiltered listing (PingFederate)')
   t.equal(await touches('/Groups?attributes=displayName'), false, 'attributes without members')
+  const statementsOnGroups = async (url: string): Promise<number> => {
+    recorder.executed.length = 0
+    const res = await scim('GET', url)
+    t.equal(res.status, 200, url)
+    t.equal(res.body.totalResults, 1, `${url}: the true total`)
+    return recorder.executed.filter(query => query.includes('"groups"')).length
+  }
+  t.equal(await statementsOnGroups('/Groups?excludedAttributes=members'), 1, 'a page without members: page and total in one statement')
+  t.equal(await statementsOnGroups('/Groups?excludedAttributes=members&startIndex=5'), 2, 'past the end: no row carries the total, so it is counted apart')
   t.equal(await touches(`/Groups/${id}`), true, 'control: a GET with members does read it')
   t.equal(await touches('/Groups?count=10'), true, 'control: a list with members does read it')
 })
