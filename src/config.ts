@@ -30,6 +30,8 @@ export interface Config {
   readonly databaseStatementTimeoutMs: number
   /** How long start-up keeps retrying an unreachable database before giving up. */
   readonly databaseStartupTimeoutMs: number
+  /** Named (prepared) statements each pooled connection may keep (db/prepared-statements.ts); 0: none. */
+  readonly databasePreparedStatements: number
   readonly bodyLimitBytes: number
   readonly defaultPageSize: number
   readonly maxPageSize: number
@@ -175,6 +177,9 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     publicBaseUrl: readPublicBaseUrl(env),
     databasePoolSize: readInt(env, 'DATABASE_POOL_SIZE', 10, 1, 1000),
     ...readDatabaseTimeouts(env),
+    // 0 for a transaction-pooling proxy in front of Postgres (PgBouncer before 1.21), where
+    // a connection's prepared statements do not follow the client.
+    databasePreparedStatements: readInt(env, 'DATABASE_PREPARED_STATEMENTS', 200, 0, 10_000),
     bodyLimitBytes: readInt(env, 'BODY_LIMIT_BYTES', 1_048_576, 1024, 1_073_741_824),
     defaultPageSize: Math.min(readInt(env, 'DEFAULT_PAGE_SIZE', 100, 1, 100_000), maxPageSize),
     maxPageSize,

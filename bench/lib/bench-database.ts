@@ -50,7 +50,7 @@ export async function openBenchDatabase (database: string, env: Record<string, s
   // One tenant driving the service flat out: the per-organization fair-share limits would
   // measure themselves, so they are off unless the environment sets them.
   const config = loadConfig({ ORG_MAX_CONCURRENT_REQUESTS: '0', RATE_LIMIT_PER_MINUTE: '0', ...process.env, ...env, DATABASE_URL: withDatabase(url, database) })
-  const handle = createPostgresDatabase(config.databaseUrl as string, config.databasePoolSize)
+  const handle = createPostgresDatabase(config.databaseUrl as string, { poolSize: config.databasePoolSize, preparedStatements: config.databasePreparedStatements })
   try {
     await migrate(handle.db)
   } catch (error) {

@@ -15,6 +15,7 @@ import { lockDataDir } from './data-dir-lock.js'
 import { listenPostgres, type ListenOptions, type Subscription } from './listener.js'
 import { DatabaseTimeoutError, isQueryReadTimeout } from './database-errors.js'
 import { PGliteDialect } from './pglite-dialect.js'
+import { PreparedStatements } from './prepared-statements.js'
 import type { Database } from './schema.js'
 import type { Extensions } from '@electric-sql/pglite'
 
@@ -49,10 +50,12 @@ export interface PostgresOptions {
   readonly queryTimeoutMs: number
   /** Server side `statement_timeout`; 0 is none. */
   readonly statementTimeoutMs: number
+  /** Named statements per connection (prepared-statements.ts); 0: every statement unnamed. */
+  readonly preparedStatements: number
 }
 
 /** For tools, tests and migrations: a pool without deadlines on queries. */
-const UNBOUNDED: PostgresOptions = { poolSize: 10, connectTimeoutMs: 0, acquireTimeoutMs: 0, queryTimeoutMs: 0, statementTimeoutMs: 0 }
+const UNBOUNDED: PostgresOptions = { poolSize: 10, connectTimeoutMs: 0, acquireTimeoutMs: 0, queryTimeoutMs: 0, statementTimeoutMs: 0, preparedStatements: 0 }
 
 export function servingPostgresOptions (config: Config): PostgresOptions {
   return {
@@ -60,7 +63,8 @@ export function servingPostgresOptions (config: Config): PostgresOptions {
     connectTimeoutMs: config.databaseConnectTimeoutMs,
     acquireTimeoutMs: config.databaseAcquireTimeoutMs,
     queryTimeoutMs: config.databaseQueryTimeoutMs,
-    statementTimeoutMs: config.databaseStatementTimeoutMs
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+    preparedStatements: config.databasePreparedStatements
   }
 }
 
@@ -73,9 +77,13 @@ export function maintenancePostgresOptions (config: Config): PostgresOptions {
  * A pg client that never leaves a connection in an unknown state: after a client-side query
  * timeout the query may still be running on (or stuck in) the server, so the socket is
  * destroyed and the pool opens a fresh one instead of queueing the next query behind it.
+ * With `statements`, Kysely's hot queries go out as named statements (prepared-statements.ts).
  */
-function guardedClientClass (connectTimeoutMs: number): typeof pg.Client {
+function guardedClientClass (connectTimeoutMs: number, statements: PreparedStatements | undefined): typeof pg.Client {
   return class GuardedClient extends pg.Client {
+    /** Names this connection has been asked to prepare (pg itself tracks which it has). */
+    readonly #prepared = new Set<string>()
+
     constructor (config?: string | pg.ClientConfig) {
       super({ ...(typeof config === 'object' ? config : {}), connectionTimeoutMillis: connectTimeoutMs })
       // A checked-out client whose connection drops emits 'error'; the query in flight gets
@@ -84,7 +92,13 @@ function guardedClientClass (connectTimeoutMs: number): typeof pg.Client {
     }
 
     override query (...args: unknown[]): never {
-      const result = (super.query as (...a: unknown[]) => unknown)(...args)
+      // Kysely calls query(text, values); anything else (pg-pool, LISTEN helpers) passes through.
+      const [text, values] = args
+      const name = statements !== undefined && args.length === 2 && typeof text === 'string' && Array.isArray(values)
+        ? statements.nameFor(text, this.#prepared)
+        : undefined
+      const call = name === undefined ? args : [{ name, text, values }]
+      const result = (super.query as (...a: unknown[]) => unknown)(...call)
       if (result instanceof Promise) {
         result.catch((error: unknown) => {
           if (!isQueryReadTimeout(error)) return
@@ -105,7 +119,7 @@ export function createPostgresDatabase (connectionString: string, options: numbe
   const pool = new pg.Pool({
     connectionString,
     max: o.poolSize,
-    Client: guardedClientClass(o.connectTimeoutMs),
+    Client: guardedClientClass(o.connectTimeoutMs, o.preparedStatements > 0 ? new PreparedStatements(o.preparedStatements) : undefined),
     connectionTimeoutMillis: o.acquireTimeoutMs,
     ...(o.queryTimeoutMs > 0 ? { query_timeout: o.queryTimeoutMs } : {}),
     ...(o.statementTimeoutMs > 0 ? { statement_timeout: o.statementTimeoutMs } : {})

@@ -10,6 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { Kysely } from 'kysely'
 import pg from 'pg'
+import { loadConfig } from '../../src/config.js'
 import { createPostgresDatabase, embeddedExtensions, type DatabaseHandle } from '../../src/db/database.js'
 import { PGliteDialect } from '../../src/db/pglite-dialect.js'
 import type { Database } from '../../src/db/schema.js'
@@ -86,7 +87,8 @@ async function cloneTemplateDatabase (url: string): Promise<{ url: string, drop:
 
 async function createPostgresTestDatabase (url: string, t: Teardown): Promise<DatabaseHandle> {
   const database = await cloneTemplateDatabase(url)
-  const handle = createPostgresDatabase(database.url, 10)
+  // Named statements as the server uses them by default, so every test runs through them.
+  const handle = createPostgresDatabase(database.url, { poolSize: 10, preparedStatements: loadConfig({}).databasePreparedStatements })
   t.teardown(async () => {
     await handle.close()
     await database.drop()
