@@ -58,9 +58,17 @@ export interface Config {
   readonly rateLimitPerMinute: number
   /** When set, GET /metrics requires `Authorization: Bearer <metricsToken>`. */
   readonly metricsToken: string | undefined
+  /** How often streams and delivery look for new events without a notification (the fallback). */
+  readonly eventsPollIntervalMs: number
+  /** Comment lines sent on an idle event stream so proxies and clients keep it open. */
+  readonly eventStreamHeartbeatMs: number
+  /** Events older than this are pruned. */
+  readonly eventRetentionDays: number
 }
 
 export const SCIM_BASE_PATH = '/scim/v2'
+/** The service's own API (the change feed, receivers, keys), outside the SCIM namespace. */
+export const API_BASE_PATH = '/api/v1'
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 
@@ -164,6 +172,19 @@ function readFairShare (env: NodeJS.ProcessEnv): Pick<Config, 'orgMaxConcurrentR
   }
 }
 
+/**
+ * The change feed. A stream is woken by Postgres notifications at once;
+ * the poll interval bounds the delay when a notification is lost or unavailable (embedded
+ * Postgres).
+ */
+function readEventSettings (env: NodeJS.ProcessEnv): Pick<Config, 'eventsPollIntervalMs' | 'eventStreamHeartbeatMs' | 'eventRetentionDays'> {
+  return {
+    eventsPollIntervalMs: readInt(env, 'EVENTS_POLL_INTERVAL_MS', 1000, 10, 600_000),
+    eventStreamHeartbeatMs: readInt(env, 'EVENT_STREAM_HEARTBEAT_MS', 15_000, 10, 600_000),
+    eventRetentionDays: readInt(env, 'EVENT_RETENTION_DAYS', 90, 1, 36_500)
+  }
+}
+
 export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
   const maxPageSize = readInt(env, 'MAX_PAGE_SIZE', 1000, 1, 100_000)
   return Object.freeze({
@@ -191,6 +212,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): Config {
     shutdownTimeoutMs: readInt(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0, 600_000),
     tokenCacheTtlMs: readInt(env, 'TOKEN_CACHE_TTL_MS', 1000, 0, 60_000),
     ...readFairShare(env),
-    metricsToken: readString(env, 'METRICS_TOKEN')
+    metricsToken: readString(env, 'METRICS_TOKEN'),
+    ...readEventSettings(env)
   })
 }

@@ -65,6 +65,60 @@ export interface SchemaMigrationsTable {
   applied_at: Generated<Date>
 }
 
+export interface EventSequencesTable {
+  organization_id: string
+  last_seq: ColumnType<string, string | number, string | number>
+}
+
+export interface EventsTable {
+  organization_id: string
+  /** bigint: read as a string by pg, compared in SQL. */
+  seq: ColumnType<string, string | number, never>
+  occurred_at: Generated<Date>
+  resource_type: string
+  resource_id: string
+  operation: string
+  resource_version: number | null
+  attributes: string[]
+  members_added: string[]
+  members_removed: string[]
+  actor_token_id: string | null
+  actor_label: string | null
+  request_id: string | null
+}
+
+export interface EventReceiversTable {
+  id: Generated<string>
+  organization_id: string
+  url: string
+  audience: string | null
+  state: Generated<string>
+  created_at: Generated<Date>
+  failing_since: Date | null
+  last_error: string | null
+}
+
+export interface EventDeliveriesTable {
+  receiver_id: string
+  organization_id: string
+  seq: ColumnType<string, string | number, never>
+  resource_id: string
+  state: Generated<string>
+  attempts: Generated<number>
+  next_attempt_at: Timestamp
+  last_error: string | null
+}
+
+export interface SigningKeysTable {
+  kid: string
+  organization_id: string
+  algorithm: string
+  public_jwk: Json
+  private_jwk: Json
+  created_at: Generated<Date>
+  retired_at: Date | null
+}
+
 export interface Database {
   organizations: OrganizationsTable
   api_tokens: ApiTokensTable
@@ -72,4 +126,9 @@ export interface Database {
   groups: GroupsTable
   group_members: GroupMembersTable
   schema_migrations: SchemaMigrationsTable
+  event_sequences: EventSequencesTable
+  events: EventsTable
+  event_receivers: EventReceiversTable
+  event_deliveries: EventDeliveriesTable
+  signing_keys: SigningKeysTable
 }

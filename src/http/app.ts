@@ -5,9 +5,11 @@
  */
 import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
-import { SCIM_BASE_PATH, type Config } from '../config.js'
+import { API_BASE_PATH, SCIM_BASE_PATH, type Config } from '../config.js'
 import type { Db, DatabaseHandle, PoolStats } from '../db/database.js'
+import { EVENT_CHANGES_CHANNEL } from '../repositories/event.repository.js'
 import { TOKEN_CHANGES_CHANNEL } from '../repositories/token.repository.js'
+import { startEventPruning } from '../services/event-retention.js'
 import { createServices, type Services } from '../services/services.js'
 import { registerAuthorization } from './plugins/auth.js'
 import { registerContentTypes } from './plugins/content-type.js'
@@ -18,6 +20,8 @@ import { registerOpenApi } from './plugins/openapi.js'
 import { createLifecycle, registerShutdownHandling } from './plugins/shutdown.js'
 import { REDACTED_LOG_PATHS, registerRequestLog } from './plugins/request-log.js'
 import { registerValidation } from './plugins/validation.js'
+import { EventStreams } from './event-stream.js'
+import { registerEventRoutes } from './routes/events.routes.js'
 import { registerHealthRoutes } from './routes/health.routes.js'
 import { registerScimRoutes } from './routes/scim.routes.js'
 import { CONSOLE_BUILD_DIR, registerConsole } from './console/console.plugin.js'
@@ -105,8 +109,40 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
     if (!waited) app.log.warn('not subscribed to token changes yet; revocations by other instances apply within TOKEN_CACHE_TTL_MS')
   }
 
+  wireEventWakeups(app, services, deps.listen)
+  const streams = new EventStreams({
+    feed: services.events,
+    wakeups: services.wakeups,
+    pollIntervalMs: config.eventsPollIntervalMs,
+    heartbeatMs: config.eventStreamHeartbeatMs,
+    onError: error => { app.log.error({ err: error }, 'event stream failed') }
+  })
+  // Before the server closes: open streams would otherwise keep it waiting until the timeout.
+  app.addHook('preClose', async () => { streams.closeAll() })
+  const pruner = startEventPruning(deps.db, config.eventRetentionDays, {
+    pruned: count => { app.log.info({ count, retentionDays: config.eventRetentionDays }, 'pruned old events') },
+    failed: error => { app.log.warn({ err: error }, 'pruning old events failed; retrying in an hour') }
+  })
+  app.addHook('onClose', async () => { await pruner.stop() })
+
   registerHealthRoutes(app, deps.db, lifecycle)
+  await app.register(async scope => registerEventRoutes(scope, services, streams), { prefix: API_BASE_PATH })
   await app.register(async scope => registerScimRoutes(scope, { config, services, lifecycle, metrics }), { prefix: SCIM_BASE_PATH })
   await app.register(async scope => { await registerConsole(scope, { root: deps.consoleRoot ?? CONSOLE_BUILD_DIR }) })
   return app
+}
+
+/**
+ * Streams and delivery wake when an event commits on any instance: Postgres notifies
+ * `scim_events` (migration 0007). A (re)subscription wakes everyone, since notifications
+ * sent while it was down are gone. Without LISTEN (embedded Postgres) they poll.
+ */
+function wireEventWakeups (app: FastifyInstance, services: Services, listen: DatabaseHandle['listen'] | undefined): void {
+  if (listen === undefined) return
+  const subscription = listen({
+    channel: EVENT_CHANGES_CHANNEL,
+    onNotification: organizationId => { services.wakeups.notify(organizationId === '' ? undefined : organizationId) },
+    onReady: () => { services.wakeups.notify() }
+  })
+  app.addHook('onClose', async () => { await subscription.close() })
 }

@@ -7,13 +7,12 @@
  * Ids reaching these functions are well-formed UUIDs (the service drops or rejects others
  * first), so the `::uuid[]` casts cannot fail.
  */
-import { sql, type Kysely } from 'kysely'
+import { sql, type Kysely, type RawBuilder } from 'kysely'
 import type { Database } from '../db/schema.js'
+import type { EventActor } from './event.repository.js'
 import { toGroupMemberRecord, type GroupMemberRecord } from './group.mapper.js'
 
 type Executor = Kysely<Database>
-
-const affected = (result: { numAffectedRows?: bigint }): number => Number(result.numAffectedRows ?? 0n)
 
 /**
  * The ids among `ids` that are NOT customer users of the organization (unknown ids, group ids,
@@ -33,41 +32,46 @@ export async function findNonCustomerIds (db: Executor, organizationId: string, 
   return result.rows.map(row => row.id)
 }
 
-/** Adds members; existing ones are a silent no-op (CLIENTS.md). Returns the number added. */
-export async function addMembers (db: Executor, organizationId: string, groupId: string, ids: readonly string[]): Promise<number> {
-  if (ids.length === 0) return 0
-  const result = await sql`
+/**
+ * The ids a membership statement changed, as ONE array from Postgres (array_agg over its
+ * RETURNING), so the change feed can record them without a row per member.
+ */
+async function changedIds (db: Executor, statement: RawBuilder<unknown>): Promise<string[]> {
+  const result = await sql<{ ids: string[] | null }>`with changed as (${statement}) select array_agg(user_id)::text[] as ids from changed`.execute(db)
+  return result.rows[0]?.ids ?? []
+}
+
+/** Adds members; existing ones are a silent no-op (CLIENTS.md). Returns the ids added. */
+export async function addMembers (db: Executor, organizationId: string, groupId: string, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return []
+  return await changedIds(db, sql`
     insert into group_members (organization_id, group_id, user_id)
     select ${organizationId}::uuid, ${groupId}::uuid, t.id from unnest(${[...ids]}::uuid[]) as t(id)
-    on conflict (group_id, user_id) do nothing`.execute(db)
-  return affected(result)
+    on conflict (group_id, user_id) do nothing
+    returning user_id`)
 }
 
-/** Removes exactly these members; non-members are ignored. Returns the number removed. */
-export async function removeMembers (db: Executor, groupId: string, ids: readonly string[]): Promise<number> {
-  if (ids.length === 0) return 0
-  const result = await db.deleteFrom('group_members')
-    .where('group_id', '=', groupId)
-    .where('user_id', '=', sql<string>`any(${[...ids]}::uuid[])`)
-    .executeTakeFirst()
-  return Number(result.numDeletedRows)
+/** Removes exactly these members; non-members are ignored. Returns the ids removed. */
+export async function removeMembers (db: Executor, groupId: string, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return []
+  return await changedIds(db, sql`
+    delete from group_members where group_id = ${groupId}::uuid and user_id = any(${[...ids]}::uuid[]) returning user_id`)
 }
 
-export async function removeAllMembers (db: Executor, groupId: string): Promise<number> {
-  const result = await db.deleteFrom('group_members').where('group_id', '=', groupId).executeTakeFirst()
-  return Number(result.numDeletedRows)
+export async function removeAllMembers (db: Executor, groupId: string): Promise<string[]> {
+  return await changedIds(db, sql`delete from group_members where group_id = ${groupId}::uuid returning user_id`)
 }
 
 /**
  * Sets the exact member list: deletes the members not in `ids`, inserts the missing ones. The
  * difference is computed by Postgres (anti-join on the array, ON CONFLICT for the present).
  */
-export async function replaceMembers (db: Executor, organizationId: string, groupId: string, ids: readonly string[]): Promise<number> {
-  const removed = await db.deleteFrom('group_members')
-    .where('group_id', '=', groupId)
-    .where(sql<boolean>`not (user_id = any(${[...ids]}::uuid[]))`)
-    .executeTakeFirst()
-  return Number(removed.numDeletedRows) + await addMembers(db, organizationId, groupId, ids)
+export async function replaceMembers (
+  db: Executor, organizationId: string, groupId: string, ids: readonly string[]
+): Promise<{ added: string[], removed: string[] }> {
+  const removed = await changedIds(db, sql`
+    delete from group_members where group_id = ${groupId}::uuid and not (user_id = any(${[...ids]}::uuid[])) returning user_id`)
+  return { added: await addMembers(db, organizationId, groupId, ids), removed }
 }
 
 /**
@@ -135,17 +139,19 @@ export interface MemberChangeOutcome {
 }
 
 /**
- * Adds and removes members of one group in ONE statement (migration 0008's
- * scim_change_group_members): under the group row's lock, If-Match, the membership rule,
- * the insert and delete and the version bump. `add` and `remove` must be disjoint UUID lists.
+ * Adds and removes members of one group in ONE statement (migration 0007's
+ * scim_change_group_members_recorded): under the group row's lock, If-Match, the membership
+ * rule, the insert and delete, the version bump and the change feed's event. `add` and `remove` must be disjoint UUID lists.
  * `ifMatch` -1 never matches.
  */
 export async function changeGroupMembers (
-  db: Executor, organizationId: string, groupId: string, add: readonly string[], remove: readonly string[], ifMatch: number | undefined
+  db: Executor, organizationId: string, groupId: string, add: readonly string[], remove: readonly string[], ifMatch: number | undefined,
+  actor: EventActor | undefined
 ): Promise<MemberChangeOutcome> {
   const result = await sql<{
     group_exists: boolean, version_mismatch: boolean, refused_ids: string[] | null, added_count: number, removed_count: number, group_version: number | null
-  }>`select * from scim_change_group_members(${organizationId}::uuid, ${groupId}::uuid, ${[...add]}::uuid[], ${[...remove]}::uuid[], ${ifMatch ?? null}::int)`
+  }>`select * from scim_change_group_members_recorded(${organizationId}::uuid, ${groupId}::uuid, ${[...add]}::uuid[], ${[...remove]}::uuid[],
+    ${ifMatch ?? null}::int, ${actor?.tokenId ?? null}::uuid, ${actor?.tokenLabel ?? null}::text, ${actor?.requestId ?? null}::text)`
     .execute(db)
   const row = result.rows[0]
   if (row === undefined) throw new Error('scim_change_group_members returned no row')

@@ -44,6 +44,8 @@ import {
 import {
   addMembers, changeGroupMembers, countMembersUpTo, findNonCustomerIds, listFirstMembersOfGroups, listMembersPage, removeAllMembers, removeMembers, replaceMembers
 } from '../repositories/membership.repository.js'
+import { insertEvent, type EventActor, type EventOperation } from '../repositories/event.repository.js'
+import { changedAttributes, presentAttributes } from '../scim/changed-attributes.js'
 import { pageListByCursor } from '../scim/cursor.js'
 import { ScimError } from '../scim/errors.js'
 import {
@@ -63,6 +65,8 @@ import { inlineCeilingExceeded, NOTHING_TO_RELEASE, type ScimDocument } from './
 /** Who is asking and how to spell URLs back to them. */
 export interface GroupScope {
   readonly organizationId: string
+  /** Who is changing things (recorded with each change); absent for in-process callers. */
+  readonly actor?: EventActor
   /** Absolute SCIM base URL (…/scim/v2) for `meta.location` and `members[].$ref`. */
   readonly baseUrl: string
 }
@@ -114,8 +118,12 @@ export class GroupService {
     return await this.withMemberRule(scope, memberIds, async (trx, tally) => {
       await checkMembers(trx, scope, memberIds)
       const record = await insertGroup(trx, scope.organizationId, toGroupWrite(resource))
-      tally(await addMembers(trx, scope.organizationId, record.id, memberIds))
-      return await this.build(trx, record, scope.baseUrl, projection)
+      const added = await addMembers(trx, scope.organizationId, record.id, memberIds)
+      tally(added.length)
+      const built = await this.build(trx, record, scope.baseUrl, projection)
+      const attributes = presentAttributes(toScimGroup(record, scope.baseUrl))
+      await recordGroupEvent(trx, scope, record, 'create', added.length > 0 ? [...attributes, 'members'].sort() : attributes, { added, removed: [] })
+      return built
     }).then(async built => await this.streamIfLarge(scope, built, projection))
   }
 
@@ -145,11 +153,14 @@ export class GroupService {
     const next = validateResource(GROUP_RESOURCE, body, { mode: 'replace', maxValues: this.config.maxMultiValuedValues })
     const memberIds = memberIdsOf(next)
     return await this.withMemberRule(scope, memberIds ?? [], async (trx, tally) => {
-      await lock(trx, scope, id, ifMatch)
+      const current = await lock(trx, scope, id, ifMatch)
       await checkMembers(trx, scope, memberIds ?? [])
       const record = await updateGroup(trx, scope.organizationId, id, toGroupWrite(next))
-      if (memberIds !== undefined) tally(await replaceMembers(trx, scope.organizationId, id, memberIds))
-      return await this.build(trx, record, scope.baseUrl, projection)
+      const members = memberIds === undefined ? NO_MEMBER_CHANGE : await replaceMembers(trx, scope.organizationId, id, memberIds)
+      tally(members.added.length + members.removed.length)
+      const built = await this.build(trx, record, scope.baseUrl, projection)
+      await recordGroupEvent(trx, scope, record, 'replace', groupChanges(current, record, scope.baseUrl, members), members)
+      return built
     }).then(async built => await this.streamIfLarge(scope, built, projection))
   }
 
@@ -169,8 +180,9 @@ export class GroupService {
       const next = validateResource(GROUP_RESOURCE, patched.resource, { mode: 'replace', maxValues: this.config.maxMultiValuedValues, current: before })
       added = addedIds(patched.members)
       await checkMembers(trx, scope, added)
-      const { changed: membersChanged, rows, nonMembersRemoved } = await applyMemberChanges(trx, scope, id, patched.members)
-      tally(rows)
+      const { members, nonMembersRemoved } = await applyMemberChanges(trx, scope, id, patched.members)
+      const membersChanged = members.added.length + members.removed.length > 0
+      tally(members.added.length + members.removed.length)
       const write = toGroupWrite(next)
       const attributesChanged = write.display_name !== current.displayName || write.external_id !== current.externalId ||
         write.attributes !== JSON.stringify(current.attributes)
@@ -178,6 +190,7 @@ export class GroupService {
         ? await updateGroup(trx, scope.organizationId, id, attributesChanged ? write : undefined)
         : current
       const built = projection === undefined ? undefined : await this.build(trx, record, scope.baseUrl, projection)
+      if (record !== current) await recordGroupEvent(trx, scope, record, 'patch', groupChanges(current, record, scope.baseUrl, members), members)
       return { id, version: record.version, built, nonMembersRemoved }
     }).then(async ({ built, ...rest }) => ({
       ...rest,
@@ -201,7 +214,7 @@ export class GroupService {
     const adding = new Set(add.map(member => member.toLowerCase()))
     if (remove.some(member => adding.has(member))) return undefined
     if (!UUID.test(id)) throw notFound(id)
-    const outcome = await changeGroupMembers(this.db, scope.organizationId, id, add, remove, ifMatch === 'never' ? -1 : ifMatch)
+    const outcome = await changeGroupMembers(this.db, scope.organizationId, id, add, remove, ifMatch === 'never' ? -1 : ifMatch, scope.actor)
       .catch(async (error: unknown) => { throw await this.refusedByConstraint(error, scope, add) })
     if (!outcome.groupExists) throw notFound(id)
     if (outcome.versionMismatch) throw ScimError.preconditionFailed()
@@ -271,8 +284,9 @@ export class GroupService {
 
   async delete (scope: GroupScope, id: string, ifMatch: IfMatch): Promise<void> {
     await this.db.transaction().execute(async trx => {
-      await lock(trx, scope, id, ifMatch)
+      const current = await lock(trx, scope, id, ifMatch)
       await deleteGroupById(trx, scope.organizationId, id)
+      await recordGroupEvent(trx, scope, { id: current.id, version: null }, 'delete', [], NO_MEMBER_CHANGE)
     })
   }
 
@@ -416,32 +430,69 @@ function membersRefused (ids: readonly string[], concurrent: boolean): ScimError
     : `Only existing customer users of this organization can be group members${why}; not: ${shown}${more}. Nothing was changed.`)
 }
 
-/** One statement per change, in request order: how many rows changed, and how many removals found no member. */
+/**
+ * One statement per change, in request order. Returns the net change of the member set (an id
+ * added and then removed again is no change) and how many removals found no member.
+ */
 async function applyMemberChanges (
   trx: Db, scope: GroupScope, groupId: string, changes: readonly ScimMemberChange[]
-): Promise<{ changed: boolean, rows: number, nonMembersRemoved: number }> {
-  let changed = 0
+): Promise<{ members: MemberChange, nonMembersRemoved: number }> {
+  const added = new Set<string>()
+  const removed = new Set<string>()
+  const add = (ids: readonly string[]): void => { for (const id of ids) if (!removed.delete(id)) added.add(id) }
+  const remove = (ids: readonly string[]): void => { for (const id of ids) if (!added.delete(id)) removed.add(id) }
   let nonMembersRemoved = 0
   for (const change of changes) {
     switch (change.kind) {
       case 'add':
-        changed += await addMembers(trx, scope.organizationId, groupId, change.ids)
+        add(await addMembers(trx, scope.organizationId, groupId, change.ids))
         break
       case 'remove': {
-        const removed = await removeMembers(trx, groupId, change.ids.filter(id => UUID.test(id)))
-        changed += removed
-        nonMembersRemoved += change.ids.length - removed
+        const gone = await removeMembers(trx, groupId, change.ids.filter(id => UUID.test(id)))
+        remove(gone)
+        nonMembersRemoved += change.ids.length - gone.length
         break
       }
       case 'removeAll':
-        changed += await removeAllMembers(trx, groupId)
+        remove(await removeAllMembers(trx, groupId))
         break
-      case 'replace':
-        changed += await replaceMembers(trx, scope.organizationId, groupId, change.ids)
+      case 'replace': {
+        const replaced = await replaceMembers(trx, scope.organizationId, groupId, change.ids)
+        remove(replaced.removed)
+        add(replaced.added)
         break
+      }
     }
   }
-  return { changed: changed > 0, rows: changed, nonMembersRemoved }
+  return { members: { added: [...added], removed: [...removed] }, nonMembersRemoved }
+}
+
+interface MemberChange { readonly added: readonly string[], readonly removed: readonly string[] }
+
+const NO_MEMBER_CHANGE: MemberChange = { added: [], removed: [] }
+
+/** The attributes a write changed: displayName, externalId…, and `members` when the set changed. */
+function groupChanges (before: GroupRecord, after: GroupRecord, baseUrl: string, members: MemberChange): string[] {
+  const changed = changedAttributes(toScimGroup(before, baseUrl), toScimGroup(after, baseUrl))
+  return members.added.length + members.removed.length > 0 ? [...changed, 'members'].sort() : changed
+}
+
+/** The change feed's record of a group change, in the caller's transaction (its last statement). */
+async function recordGroupEvent (
+  trx: Db, scope: GroupScope, group: { id: string, version: number | null }, operation: EventOperation, attributes: readonly string[],
+  members: MemberChange
+): Promise<void> {
+  await insertEvent(trx, {
+    organizationId: scope.organizationId,
+    resourceType: 'Group',
+    resourceId: group.id,
+    operation,
+    version: group.version,
+    attributes,
+    membersAdded: members.added,
+    membersRemoved: members.removed,
+    actor: scope.actor
+  })
 }
 
 /** Every id the changes add (add and replace), once each, in order. */

@@ -4,6 +4,8 @@
  */
 import type { Config } from '../config.js'
 import type { Db } from '../db/database.js'
+import { EventFeedService } from './event-feed.service.js'
+import { EventWakeups } from './event-wakeups.js'
 import { GroupService } from './group.service.js'
 import { RootSearchService } from './root-search.service.js'
 import { TokenService } from './token.service.js'
@@ -14,6 +16,9 @@ export interface Services {
   readonly users: UserService
   readonly groups: GroupService
   readonly root: RootSearchService
+  readonly events: EventFeedService
+  /** Signals that events committed (Postgres notifications, wired by buildApp). */
+  readonly wakeups: EventWakeups
 }
 
 export function createServices (db: Db, config: Config): Services {
@@ -22,6 +27,8 @@ export function createServices (db: Db, config: Config): Services {
     tokens: new TokenService(db, Date.now, { cacheTtlMs: config.tokenCacheTtlMs }),
     users: new UserService(db, config),
     groups,
-    root: new RootSearchService(db, config, groups)
+    root: new RootSearchService(db, config, groups),
+    events: new EventFeedService(db),
+    wakeups: new EventWakeups()
   }
 }

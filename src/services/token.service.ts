@@ -21,6 +21,8 @@ export interface AuthenticatedOrganization {
   readonly id: string
   readonly name: string
   readonly tokenId: string
+  /** The token's label, recorded with the changes it makes (the change feed's actor). */
+  readonly tokenLabel: string | null
   /** The token's effective scopes (implied ones included). */
   readonly scopes: readonly TokenScope[]
 }
@@ -99,7 +101,7 @@ export function judgeToken (record: ApiTokenRecord | undefined, now: number): To
   if (record.expiresAt !== null && now >= record.expiresAt.getTime()) return { kind: 'expired', expiresAt: record.expiresAt }
   return {
     kind: 'valid',
-    organization: { id: record.organizationId, name: record.organizationName, tokenId: record.id, scopes: record.scopes }
+    organization: { id: record.organizationId, name: record.organizationName, tokenId: record.id, tokenLabel: record.label, scopes: record.scopes }
   }
 }
 

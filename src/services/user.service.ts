@@ -24,6 +24,8 @@ import {
   updateUser, type UserPage
 } from '../repositories/user.repository.js'
 import { toUserWrite, type UserGroupRecord, type UserRecord, type UserWithGroups } from '../repositories/user.mapper.js'
+import { insertEvent, type EventActor, type EventOperation } from '../repositories/event.repository.js'
+import { changedAttributes, presentAttributes } from '../scim/changed-attributes.js'
 import { pageListByCursor } from '../scim/cursor.js'
 import { ScimError } from '../scim/errors.js'
 import type { ScimFilter } from '../scim/filter/ast.js'
@@ -46,6 +48,8 @@ import { streamedUserPages, toScimUser, toStreamedScimUser } from './user-groups
 /** Who is asking and how to spell URLs back to them. */
 export interface UserScope {
   readonly organizationId: string
+  /** Who is changing things (recorded with each change); absent for in-process callers. */
+  readonly actor?: EventActor
   /** Absolute SCIM base URL (…/scim/v2) for `meta.location` and `groups[].$ref`. */
   readonly baseUrl: string
 }
@@ -78,8 +82,13 @@ export class UserService {
     const password = takePassword(resource)
     if (resource.active === undefined) resource.active = true
     const passwordHash = password === undefined ? null : await hashPassword(password)
-    // One INSERT is its own transaction; the unique index decides duplicates (409 via constraint-errors).
-    const record = await insertUser(this.db, scope.organizationId, toUserWrite(resource), passwordHash)
+    // The unique index decides duplicates (409 via constraint-errors); the event commits with the row.
+    const record = await this.db.transaction().execute(async trx => {
+      const inserted = await insertUser(trx, scope.organizationId, toUserWrite(resource), passwordHash)
+      const attributes = presentAttributes(resource)
+      await recordUserEvent(trx, scope, inserted, 'create', passwordHash === null ? attributes : [...attributes, 'password'].sort())
+      return inserted
+    })
     return toResult(record, [], scope, projection)
   }
 
@@ -126,7 +135,7 @@ export class UserService {
   async replace (scope: UserScope, id: string, body: unknown, ifMatch: IfMatch, projection: ScimProjectionParams = {}): Promise<UserResult> {
     const next = validateResource(USER_RESOURCE, body, { mode: 'replace', maxValues: this.config.maxMultiValuedValues })
     takePassword(next)
-    return await this.write(scope, id, ifMatch, projection, current => {
+    return await this.write(scope, id, ifMatch, projection, 'replace', current => {
       if (!hasKey(body, 'active')) next.active = current.active
       if (!hasKey(body, 'userType')) next.userType = current.userType
       return { resource: next, password: undefined }
@@ -135,7 +144,7 @@ export class UserService {
 
   async patch (scope: UserScope, id: string, body: unknown, ifMatch: IfMatch, projection: ScimProjectionParams = {}): Promise<UserResult> {
     const operations = readPatchOperations(body, this.config.patchMaxOperations)
-    return await this.write(scope, id, ifMatch, projection, current => {
+    return await this.write(scope, id, ifMatch, projection, 'patch', current => {
       const { resource: patched } = applyPatch(USER_RESOURCE, { ...current.attributes, id }, operations, { resourceId: id })
       const next = validateResource(USER_RESOURCE, patched, { mode: 'replace', maxValues: this.config.maxMultiValuedValues, current: current.attributes })
       // Removing `active` keeps the state: the column has no "unknown".
@@ -203,12 +212,13 @@ export class UserService {
     await this.db.transaction().execute(async trx => {
       const current = await this.lock(trx, scope, id, ifMatch)
       await deleteUserById(trx, scope.organizationId, current.id)
+      await recordUserEvent(trx, scope, { ...current, version: null }, 'delete', [])
     })
   }
 
   /** Lock, check If-Match, compute the new state, check the membership rule, write. */
   private async write (
-    scope: UserScope, id: string, ifMatch: IfMatch, projection: ScimProjectionParams,
+    scope: UserScope, id: string, ifMatch: IfMatch, projection: ScimProjectionParams, operation: 'replace' | 'patch',
     compute: (current: UserRecord) => { resource: ScimResourceObject, password: string | undefined }
   ): Promise<UserResult> {
     return await this.db.transaction().execute(async trx => {
@@ -217,8 +227,11 @@ export class UserService {
       canonicaliseUserType(resource)
       await checkUserTypeChange(trx, scope, current, String(resource.userType))
       const passwordHash = password === undefined ? undefined : await hashPassword(password)
-      const updated = await updateUser(trx, scope.organizationId, id, toUserWrite(resource), { passwordHash, groupLimit: groupLimitOf(projection, FIRST_GROUPS) })
+      const write = toUserWrite(resource)
+      const updated = await updateUser(trx, scope.organizationId, id, write, { passwordHash, groupLimit: groupLimitOf(projection, FIRST_GROUPS) })
         .catch((error: unknown) => { throw isConstraintViolation(error, MEMBER_FKEY) ? userTypeRefused(current, resource.userType, undefined) : error })
+      const changed = changedAttributes(current.attributes, JSON.parse(write.attributes) as Record<string, unknown>)
+      await recordUserEvent(trx, scope, updated.record, operation, passwordHash === undefined ? changed : [...changed, 'password'].sort())
       return updated.groups.length <= FIRST_GROUPS ? toResult(updated.record, updated.groups, scope, projection) : undefined
     // More groups than one statement carries: streamed after the commit (its ETag is that snapshot's version).
     }).then(async result => result ?? await this.streamUser(scope, id, projection, false))
@@ -230,6 +243,15 @@ export class UserService {
     if (ifMatch !== undefined && ifMatch !== current.version) throw ScimError.preconditionFailed()
     return current
   }
+}
+
+/** The change feed's record of a user change, in the caller's transaction (its last statement). */
+async function recordUserEvent (
+  trx: Db, scope: UserScope, user: { id: string, version: number | null }, operation: EventOperation, attributes: readonly string[]
+): Promise<void> {
+  await insertEvent(trx, {
+    organizationId: scope.organizationId, resourceType: 'User', resourceId: user.id, operation, version: user.version, attributes, actor: scope.actor
+  })
 }
 
 /**

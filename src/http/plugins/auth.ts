@@ -11,6 +11,7 @@
  * of endpoints is public (the OpenAPI document) and a 404 reveals no data.
  */
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify'
+import type { EventActor } from '../../repositories/event.repository.js'
 import { ScimError } from '../../scim/errors.js'
 import { extractToken, type AuthenticatedOrganization, type TokenService, type TokenVerdict } from '../../services/token.service.js'
 import { isRouteScope, isTokenScope, type RouteScope, type TokenScope } from '../../services/token-scopes.js'
@@ -104,4 +105,10 @@ async function authorize (request: FastifyRequest, tokens: TokenService, require
 export function organizationOf (request: { organization?: AuthenticatedOrganization }): AuthenticatedOrganization {
   if (request.organization === undefined) throw ScimError.unauthorized()
   return request.organization
+}
+
+/** Who makes the changes of this request, for the change feed: the token and the request id. */
+export function actorOf (request: FastifyRequest): EventActor {
+  const organization = organizationOf(request)
+  return { tokenId: organization.tokenId, tokenLabel: organization.tokenLabel, requestId: request.id }
 }

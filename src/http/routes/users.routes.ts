@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { UserResult, UserScope } from '../../services/user.service.js'
 import { scimBaseUrl } from '../base-url.js'
 import { etagOf, matchesIfNoneMatch, parseIfMatch } from '../etag.js'
-import { organizationOf } from '../plugins/auth.js'
+import { actorOf, organizationOf } from '../plugins/auth.js'
 import { sendScimDocument } from '../scim-reply.js'
 import { listInputFromQuery, listInputFromSearchBody, projectionFromQuery } from './list-query.js'
 import { resourceRouteSchemas } from '../route-schemas.js'
@@ -18,6 +18,7 @@ export function registerUserRoutes (scope: FastifyInstance, context: ScimRouteCo
   const users = services.users
   const scopeOf = (request: FastifyRequest): UserScope => ({
     organizationId: organizationOf(request).id,
+    actor: actorOf(request),
     baseUrl: scimBaseUrl(request, config)
   })
   const ifMatchOf = (request: FastifyRequest) => parseIfMatch(request.headers['if-match'])
