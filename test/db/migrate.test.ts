@@ -9,7 +9,10 @@ import { createTestDatabase } from '../helpers/database.js'
 t.test('a migrated database has every table and records every migration', async t => {
   const { db } = await createTestDatabase(t)
   const tables = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = 'public' order by 1`.execute(db)
-  t.same(tables.rows.map(r => r.table_name), ['api_tokens', 'group_members', 'groups', 'organizations', 'schema_migrations', 'users'])
+  t.same(tables.rows.map(r => r.table_name), [
+    'api_tokens', 'event_deliveries', 'event_receivers', 'event_sequences', 'events', 'group_members', 'groups', 'organizations',
+    'schema_migrations', 'signing_keys', 'users'
+  ])
   const recorded = await db.selectFrom('schema_migrations').select('name').orderBy('version').execute()
   t.same(recorded.map(r => r.name), (await readMigrations()).map(m => m.name))
 })
@@ -32,6 +35,20 @@ t.test('a fresh database migrates from zero, and an edited migration is refused'
   for (const file of await fs.readdir(MIGRATIONS_DIR)) await fs.copyFile(path.join(MIGRATIONS_DIR, file), path.join(dir, file))
   await fs.appendFile(path.join(dir, '0001_organizations_and_tokens.sql'), '\n-- edited\n')
   await t.rejects(migrate(db, dir), /immutable/)
+})
+
+t.test('a database migrated to 0008 before 0007 existed gets 0007 applied after it', async t => {
+  const { db } = await createTestDatabase(t)
+  await sql`drop schema public cascade`.execute(db)
+  await sql`create schema public`.execute(db)
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'migrations-'))
+  t.teardown(() => fs.rm(dir, { recursive: true, force: true }))
+  for (const file of await fs.readdir(MIGRATIONS_DIR)) if (!file.startsWith('0007_')) await fs.copyFile(path.join(MIGRATIONS_DIR, file), path.join(dir, file))
+  await migrate(db, dir)
+  const late = (await readMigrations()).filter(m => m.version === '0007').map(m => m.name)
+  t.equal(late.length, 1)
+  t.same((await migrate(db)).applied, late)
+  t.same((await db.selectFrom('schema_migrations').select('name').orderBy('version').execute()).map(r => r.name), (await readMigrations()).map(m => m.name))
 })
 
 t.test('a failing migration applies nothing', async t => {

@@ -93,6 +93,27 @@ t.test('change feed', async t => {
     t.ok((await readAll(app, auth, { resourceType: 'User' })).events.every(e => e.resourceType === 'User'))
   })
 
+  t.test('each operation of a /Bulk is recorded as its own change, under the bulk request\'s id', async t => {
+    const from = (await readAll(app, auth)).cursor
+    const res = await app.inject({
+      method: 'POST',
+      url: '/scim/v2/Bulk',
+      headers: { ...auth, 'content-type': 'application/scim+json', 'x-request-id': 'bulk-7' },
+      payload: JSON.stringify({
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+        Operations: [
+          { method: 'POST', path: '/Users', bulkId: 'u', data: { schemas: [USER], userName: 'bulk-one@example.com' } },
+          { method: 'POST', path: '/Groups', bulkId: 'g', data: { displayName: 'Bulk group', members: [{ value: 'bulkId:u' }] } },
+          { method: 'POST', path: '/Users', data: { schemas: [USER], userName: 'bulk-one@example.com' } }
+        ]
+      })
+    })
+    t.equal(res.statusCode, 200)
+    const { events } = await readAll(app, auth, { after: from })
+    t.same(events.map(e => [e.resourceType, e.operation, e.requestId]), [['User', 'create', 'bulk-7.1'], ['Group', 'create', 'bulk-7.2']], 'the failed third operation left nothing')
+    t.same(events[1].members.added, [events[0].resourceId])
+  })
+
   t.test('paging: limit, hasMore, and a cursor that stays put on an empty page', async t => {
     const first = await readFeed(app, auth, { limit: 2 })
     t.equal(first.events.length, 2)
