@@ -57,9 +57,15 @@ const SCIM_DECISIONS: Record<string, RouteScope> = {
   'HEAD /console/assets/*': 'public'
 }
 
+/**
+ * Routes whose allowed answer never ends (an event stream): asked with a cursor they refuse
+ * (400, after authorization), so that the allowed case answers at all.
+ */
+const ENDLESS: Record<string, string> = { '/api/v1/events/stream': '?after=not-a-cursor' }
+
 /** A concrete URL for a route pattern: parameters and wildcards get harmless values. */
 function concreteUrl (pattern: string): string {
-  return pattern
+  return (ENDLESS[pattern] === undefined ? pattern : pattern + ENDLESS[pattern])
     .replace(/:urn\b/, encodeURIComponent(USER_SCHEMA))
     .replace(/:name\b/, 'User')
     .replace(/:[A-Za-z_]+/g, () => randomUUID())

@@ -94,9 +94,10 @@ t.test('token cache across two instances', { skip: usingEmbedded() && 'embedded 
     const created = await a.services.tokens.create('acme')
     t.equal(await b.status(created.token), 200)
     const listeners = async () => (await sql<{ pid: number }>`select pid from pg_stat_activity
-      where datname = current_database() and query ilike 'listen %'`.execute(handle.db)).rows.map(row => row.pid)
+      where datname = current_database() and query ilike 'listen "scim_api_tokens"%'`.execute(handle.db)).rows.map(row => row.pid)
     const before = await listeners()
-    // a, b and c (the previous subtest's instance, closed with the parent): one connection each.
+    // a, b and c (the previous subtest's instance, closed with the parent): one connection each
+    // for token changes (the change feed listens on a connection of its own).
     t.equal(before.length, 3, 'one listening connection per instance')
     await sql`select pg_terminate_backend(pid) from unnest(${before}::int[]) as t(pid)`.execute(handle.db)
     let after: number[] = []

@@ -113,6 +113,8 @@ export function registerEventRoutes (scope: FastifyInstance, services: Services,
     const filter = readEventFilter(request.query)
     const resumeFrom = request.headers['last-event-id'] ?? request.query.after
     const after = typeof resumeFrom === 'string' && resumeFrom !== '' ? decodeEventCursor(resumeFrom) : await feed.latest(organizationId)
+    // HEAD: the headers a GET would get, and no stream.
+    if (request.method === 'HEAD') return await reply.type('text/event-stream; charset=utf-8').header('cache-control', 'no-store').send()
     await streams.serve(reply, organizationId, after, filter)
   })
 }
