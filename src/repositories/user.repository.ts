@@ -3,10 +3,11 @@
  * organization id second: every query is scoped by organization, so another tenant's ids
  * simply do not exist.
  */
-import { sql, type Kysely } from 'kysely'
+import { sql, type AliasedSelectQueryBuilder, type CompiledQuery, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { ScimKeysetFetch, ScimKeysetKey } from '../scim/cursor.js'
 import type { ScimFilter } from '../scim/filter/ast.js'
+import { USER_SCHEMA } from '../scim/schema/registry.js'
 import { compileUserFilter, userSortExpression } from './filter-sql.js'
 import { keysetCondition, keysetCreatedAt, keysetDirection } from './keyset.js'
 import {
@@ -182,9 +183,48 @@ export async function findUserWithGroups (db: Executor, organizationId: string, 
   return row && toUserWithGroups(row)
 }
 
-/** The true totalResults of a filter (RFC 7644 §3.4.2: not just the page). Not executed: bench/ explains it. */
-export function userCountQuery (db: Executor, organizationId: string, filter: ScimFilter | undefined, baseUrl?: string) {
+/** A count statement, run alone or as a scalar subquery of a page's statement. */
+export interface UserCountQuery {
+  as<A extends string> (alias: A): AliasedSelectQueryBuilder<{ count: number }, A>
+  executeTakeFirstOrThrow (): Promise<{ count: number }>
+  compile (): CompiledQuery<{ count: number }>
+}
+
+/**
+ * The true totalResults of a filter (RFC 7644 §3.4.2: not just the page). Not executed:
+ * bench/ explains it. A filter that is only `groups.value eq "<id>"` (a group's members, as
+ * consoles page and count them) is counted from the membership table's primary key instead.
+ */
+export function userCountQuery (db: Executor, organizationId: string, filter: ScimFilter | undefined, baseUrl?: string): UserCountQuery {
+  const groupId = membersOnlyFilterGroup(filter)
+  if (groupId !== undefined) return groupMemberCountQuery(db, organizationId, groupId)
   return selectUsers(db, organizationId, filter, baseUrl).select(sql<number>`count(*)::int`.as('count'))
+}
+
+const UUID_LOWER = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+/** The group id of a resolved filter that is exactly `groups.value eq "<uuid>"`. */
+function membersOnlyFilterGroup (filter: ScimFilter | undefined): string | undefined {
+  if (filter?.kind !== 'compare' || filter.op !== 'eq' || typeof filter.value !== 'string') return undefined
+  const { path } = filter
+  if (path.schema !== USER_SCHEMA || path.attribute !== 'groups' || path.subAttribute !== 'value') return undefined
+  const id = filter.value.toLowerCase()
+  return UUID_LOWER.test(id) ? id : undefined
+}
+
+/**
+ * How many users are members of a group, from one range of the (group_id, user_id) primary
+ * key rather than a semi-join of every user of the organization: the same number, because
+ * each membership row references a user of the group's organization (foreign keys). The
+ * group must be this organization's (checked once, uncorrelated): another tenant's group
+ * counts 0, as the users filter finds nobody. Measured on a 1,000,000-member group: 60-80 ms
+ * against 700-1200 ms for the join (README, "Admin console").
+ */
+function groupMemberCountQuery (db: Executor, organizationId: string, groupId: string): UserCountQuery {
+  return db.selectFrom('group_members').select(sql<number>`count(*)::int`.as('count'))
+    .where('group_members.group_id', '=', groupId)
+    .where(eb => eb.exists(eb.selectFrom('groups').select(sql<number>`1`.as('one'))
+      .where('groups.id', '=', groupId).where('groups.organization_id', '=', organizationId)))
 }
 
 /**
