@@ -52,6 +52,8 @@ t.test('a token revoked during the session returns to sign-in with the reason', 
   const { page } = await h.newSession()
   const created = await h.services.tokens.create('acme', { scopes: ['scim:write'] })
   await h.signIn(page, created.token)
+  // Revoked once the page is idle: a request still in flight would be the one refused.
+  await page.getByText('No groups yet.').waitFor()
   await h.services.tokens.revoke(created.id)
   await page.getByRole('link', { name: 'Users' }).click()
   await page.getByLabel('API token').waitFor()
