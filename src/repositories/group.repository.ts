@@ -47,9 +47,11 @@ function countGroupsQuery (db: Executor, organizationId: string, filter: ScimFil
  */
 function groupPageQuery (db: Executor, organizationId: string, query: GroupListQuery) {
   const direction = query.descending ? 'desc' : 'asc'
-  let select = selectGroups(db, organizationId, query.filter, query.baseUrl).select(GROUP_COLUMNS)
+  // Selected too, so that a query reading the page can order it the same way.
+  const sortKey = query.sortBy === undefined ? sql<null>`null` : groupSortExpression(query.sortBy)
+  let select = selectGroups(db, organizationId, query.filter, query.baseUrl).select(GROUP_COLUMNS).select(sql`${sortKey}`.as('sort_key'))
   // Postgres puts NULLs last ascending and first descending, as RFC 7644 §3.4.2.3 asks.
-  if (query.sortBy !== undefined) select = select.orderBy(groupSortExpression(query.sortBy), direction)
+  if (query.sortBy !== undefined) select = select.orderBy(sortKey, direction)
   return select.orderBy('groups.created_at').orderBy('groups.id').offset(query.offset).limit(query.limit)
 }
 
@@ -60,18 +62,28 @@ export async function listGroups (db: Executor, organizationId: string, query: G
 
 /**
  * A page and the true total in one statement, hence one snapshot: the count is an
- * uncorrelated subquery, evaluated once (an InitPlan), not per row. A page past the end has
- * no row to carry the total, so only then is it counted apart.
+ * uncorrelated subquery, evaluated once (an InitPlan), not per row, and only when needed: a
+ * first page shorter than asked for is the whole result, so its length is the total (Entra's
+ * `displayName eq` lookup). A page that comes back empty has no row to carry the total: on
+ * the first page that means none at all, past the end it is counted apart.
  */
 export async function listGroupsWithTotal (
   db: Executor, organizationId: string, query: GroupListQuery
 ): Promise<{ totalResults: number, records: GroupRecord[] }> {
-  if (query.limit === 0) return { totalResults: await countGroups(db, organizationId, query.filter, query.baseUrl), records: [] }
-  const rows = await groupPageQuery(db, organizationId, query)
-    .select(() => countGroupsQuery(db, organizationId, query.filter, query.baseUrl).as('total_results'))
+  const count = countGroupsQuery(db, organizationId, query.filter, query.baseUrl)
+  if (query.limit === 0) return { totalResults: (await count.executeTakeFirstOrThrow()).count, records: [] }
+  const total = query.offset === 0
+    ? sql<number>`case when (select count(*) from page) < ${query.limit} then (select count(*)::int from page) else (${count}) end`
+    : sql<number>`(${count})`
+  const rows = await db.with('page', () => groupPageQuery(db, organizationId, query)).selectFrom('page').selectAll('page')
+    .select(total.as('total_results'))
+    // The page's order again: a CTE's order is not kept by the query reading it.
+    .orderBy(sql.ref('page.sort_key'), query.descending ? 'desc' : 'asc').orderBy('page.created_at').orderBy('page.id')
     .execute()
   const first = rows[0]
-  const totalResults = first !== undefined ? Number(first.total_results) : await countGroups(db, organizationId, query.filter, query.baseUrl)
+  const totalResults = first !== undefined
+    ? Number(first.total_results)
+    : query.offset === 0 ? 0 : (await count.executeTakeFirstOrThrow()).count
   return { totalResults, records: rows.map(toGroupRecord) }
 }
 

@@ -1,8 +1,10 @@
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely'
-import { sql } from 'kysely'
+import { CompiledQuery, sql } from 'kysely'
 import t from 'tap'
 import { loadConfig } from '../../src/config.js'
-import { lockUserById, updateUser } from '../../src/repositories/user.repository.js'
+import { listUsers, lockUserById, updateUser, userListQuery, type UserListQuery } from '../../src/repositories/user.repository.js'
+import { parseResolvedFilter } from '../../src/scim/filter/resolve.js'
+import { USER_RESOURCE } from '../../src/scim/schema/registry.js'
 import { toUserWrite } from '../../src/repositories/user.mapper.js'
 import { createServices } from '../../src/services/services.js'
 import { createTestDatabase, usingEmbedded } from '../helpers/database.js'
@@ -54,12 +56,34 @@ t.test('users repository and service on a real database', async t => {
     t.equal(recorder.queries.length, 2)
   })
 
-  t.test('the page is cut before groups are computed (derived table), ordered again outside', async t => {
-    const compiled = await import('../../src/repositories/user.repository.js')
-      .then(m => m.userListQuery(db, organization.id, { sortOrder: 'ascending', offset: 2, limit: 2, groupLimit: 101 }).compile())
-    t.match(compiled.sql, /from \(select .* limit \$\d+ offset \$\d+\) as "page"/)
+  t.test('the page is cut before groups are computed (a CTE), ordered again outside', async t => {
+    const compiled = userListQuery(db, organization.id, { sortOrder: 'ascending', offset: 2, limit: 2, groupLimit: 101 }).compile()
+    t.match(compiled.sql, /^with "page" as \(select .* limit \$\d+ offset \$\d+\) select/)
     t.match(compiled.sql, /group_members\.user_id = "page"\."id"/)
     t.match(compiled.sql, /order by "page"\."sort_key" asc, "page"\."id" asc$/)
+  })
+
+  // Postgres' own account of what ran: EXPLAIN ANALYZE marks a plan node it never entered.
+  const countRuns = async (query: UserListQuery): Promise<boolean> => {
+    const compiled = userListQuery(db, organization.id, query).compile()
+    const plan = await db.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain (analyze, costs off, timing off) ${compiled.sql}`, [...compiled.parameters]))
+    const lines = plan.rows.map(row => row['QUERY PLAN'])
+    // The count over users is the only scan of "users" outside the CTE.
+    const scans = lines.filter(line => /Scan .*on users/.test(line))
+    t.equal(scans.length, 2, 'two scans of users in the plan: the page and the count')
+    return !(scans[1] ?? '').includes('never executed')
+  }
+  const byName = parseResolvedFilter(USER_RESOURCE, 'userName eq "u1@example.com"')
+  t.test('a first page shorter than asked for is the whole result: its length is the total, the count never runs', async t => {
+    t.equal(await countRuns({ filter: byName, sortOrder: 'ascending', offset: 0, limit: 100, groupLimit: 0 }), false, 'a userName lookup')
+    t.equal(await countRuns({ sortOrder: 'ascending', offset: 0, limit: 3, groupLimit: 0 }), true, 'a full first page: more may follow, so count')
+    t.equal(await countRuns({ filter: byName, sortOrder: 'ascending', offset: 1, limit: 100, groupLimit: 0 }), true, 'a later page: the rows before it are not in it, so count')
+    const lookup = await listUsers(db, organization.id, { filter: byName, sortOrder: 'ascending', offset: 0, limit: 100, groupLimit: 0 })
+    t.equal(lookup.totalResults, 1)
+    const full = await listUsers(db, organization.id, { sortOrder: 'ascending', offset: 0, limit: 3, groupLimit: 0 })
+    t.same([full.totalResults, full.users.length], [5, 3])
+    const none = await listUsers(db, organization.id, { filter: parseResolvedFilter(USER_RESOURCE, 'userName eq "nobody"'), sortOrder: 'ascending', offset: 0, limit: 100, groupLimit: 0 })
+    t.same([none.totalResults, none.users.length], [0, 0], 'nothing on the first page: nothing at all')
   })
 
   t.test('updateUser bumps the version and keeps the password hash unless given', async t => {
