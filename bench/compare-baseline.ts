@@ -37,10 +37,12 @@ app.get<{ Params: { id: string } }>('/users/:id', async (request, reply) => {
 app.get<{ Querystring: { userName?: string, email?: string, externalId?: string } }>('/users', async request => {
   const { userName, email, externalId } = request.query
   // The same indexes the service's filters use: lower(user_name), the emails GIN, external_id.
+  // Entra's filter is emails[type eq "work"].value eq: the GIN finds users with that address,
+  // the element test keeps those where it is the work address, so both sides answer the same.
   const [where, value] = userName !== undefined
     ? ['lower(u.user_name) = lower($2)', userName]
     : email !== undefined
-      ? ['scim_lower_values(u.attributes -> \'emails\') @> array[lower($2)]', email]
+      ? ['scim_lower_values(u.attributes -> \'emails\') @> array[lower($2)] and exists (select 1 from jsonb_array_elements(u.attributes -> \'emails\') e where lower(e ->> \'type\') = \'work\' and lower(e ->> \'value\') = lower($2))', email]
       : ['u.external_id = $2', externalId]
   return { Resources: await rows(`select ${USER}, ${GROUPS_OF_USER} from users u where u.organization_id = $1 and ${where}`, [org(request), value]) }
 })
