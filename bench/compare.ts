@@ -23,7 +23,7 @@
 import autocannon from 'autocannon'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { openSync, readFileSync } from 'node:fs'
-import { mkdir, rm } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -177,9 +177,9 @@ async function main (): Promise<void> {
       select id, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at
       from users where id = any(${users.filter((_, i) => i % 100 === 99).slice(0, 20)}::uuid[])`.execute(db)).rows
 
-    const logDir = path.join(os.tmpdir(), 'scim-bench-compare')
-    await rm(logDir, { recursive: true, force: true })
-    await mkdir(logDir, { recursive: true })
+    // A directory of this run's own: a second run at the same time (another checkout) must
+    // not replace the log whose lines this one counts.
+    const logDir = await mkdtemp(path.join(os.tmpdir(), 'scim-bench-compare-'))
     const childEnv: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: bench.config.databaseUrl }
     delete childEnv.DATABASE_POOL_SIZE
     delete childEnv.SCIM_BEARER_TOKEN
