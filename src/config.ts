@@ -64,6 +64,14 @@ export interface Config {
   readonly eventStreamHeartbeatMs: number
   /** Events older than this are pruned. */
   readonly eventRetentionDays: number
+  /** Failed attempts after which a receiver is marked failing (and not sent more until enabled). */
+  readonly eventDeliveryMaxAttempts: number
+  /** First retry delay; each further one doubles, up to an hour. */
+  readonly eventDeliveryRetryBaseMs: number
+  /** Deadline of one push (connect, send, answer). */
+  readonly eventDeliveryTimeoutMs: number
+  /** Allow receivers on loopback, private and link-local addresses (tests, closed networks). */
+  readonly eventReceiversAllowPrivate: boolean
 }
 
 export const SCIM_BASE_PATH = '/scim/v2'
@@ -173,15 +181,21 @@ function readFairShare (env: NodeJS.ProcessEnv): Pick<Config, 'orgMaxConcurrentR
 }
 
 /**
- * The change feed. A stream is woken by Postgres notifications at once;
- * the poll interval bounds the delay when a notification is lost or unavailable (embedded
- * Postgres).
+ * The change feed. A stream or the delivery worker is woken by Postgres notifications at
+ * once; the poll interval bounds the delay when a notification is lost or unavailable
+ * (embedded Postgres). Delivery retries back off from 1 s to an hour: 12 attempts span about
+ * 35 minutes before a receiver is marked failing.
  */
-function readEventSettings (env: NodeJS.ProcessEnv): Pick<Config, 'eventsPollIntervalMs' | 'eventStreamHeartbeatMs' | 'eventRetentionDays'> {
+function readEventSettings (env: NodeJS.ProcessEnv): Pick<Config, 'eventsPollIntervalMs' | 'eventStreamHeartbeatMs' | 'eventRetentionDays' |
+'eventDeliveryMaxAttempts' | 'eventDeliveryRetryBaseMs' | 'eventDeliveryTimeoutMs' | 'eventReceiversAllowPrivate'> {
   return {
     eventsPollIntervalMs: readInt(env, 'EVENTS_POLL_INTERVAL_MS', 1000, 10, 600_000),
     eventStreamHeartbeatMs: readInt(env, 'EVENT_STREAM_HEARTBEAT_MS', 15_000, 10, 600_000),
-    eventRetentionDays: readInt(env, 'EVENT_RETENTION_DAYS', 90, 1, 36_500)
+    eventRetentionDays: readInt(env, 'EVENT_RETENTION_DAYS', 90, 1, 36_500),
+    eventDeliveryMaxAttempts: readInt(env, 'EVENT_DELIVERY_MAX_ATTEMPTS', 12, 1, 1000),
+    eventDeliveryRetryBaseMs: readInt(env, 'EVENT_DELIVERY_RETRY_BASE_MS', 1000, 1, 3_600_000),
+    eventDeliveryTimeoutMs: readInt(env, 'EVENT_DELIVERY_TIMEOUT_MS', 10_000, 100, 120_000),
+    eventReceiversAllowPrivate: readBool(env, 'EVENT_RECEIVERS_ALLOW_PRIVATE', false)
   }
 }
 

@@ -5,8 +5,11 @@
  * is a table on stdout. Arguments are parsed strictly: an unknown option, a missing value or
  * a malformed duration is a usage error (exit 2) that says what is wrong.
  */
+import { loadConfig, type Config } from '../config.js'
 import type { Db } from '../db/database.js'
-import { findOrganizationByName, insertOrganization, listOrganizations } from '../repositories/organization.repository.js'
+import { findOrganizationByName, insertOrganization, listOrganizations, type Organization } from '../repositories/organization.repository.js'
+import { ScimError } from '../scim/errors.js'
+import { ReceiverService, type ReceiverView } from '../services/receiver.service.js'
 import { isConstraintViolation } from '../db/constraint-errors.js'
 import type { ApiTokenRecord } from '../repositories/token.repository.js'
 import { CONFIGURED_TOKEN_LABEL, TokenRotationError, TokenService } from '../services/token.service.js'
@@ -21,6 +24,8 @@ export interface AdminIo {
 export interface AdminOptions {
   /** Current time in ms (tests fix it); Date.now by default. */
   readonly clock?: () => number
+  /** PUBLIC_BASE_URL and EVENT_RECEIVERS_ALLOW_PRIVATE, for receivers; loadConfig() by default. */
+  readonly config?: Pick<Config, 'publicBaseUrl' | 'eventReceiversAllowPrivate'>
 }
 
 /** Without --scope, `token create` grants what a provisioning client needs, no more. */
@@ -43,6 +48,12 @@ export const ADMIN_USAGE = `Usage: npm run --silent admin -- <command>
                                 The new token keeps the old one's lifetime unless told otherwise
   token list [--org NAME]       list tokens: scopes, label, created, expires, last used, state (never values)
   token revoke ID               revoke a token at once
+  receiver add --org NAME --url URL [--audience TEXT]
+                                push every later change of the organization to URL as a signed SET (RFC 8935);
+                                prints the receiver's id. Needs PUBLIC_BASE_URL (the SETs' issuer)
+  receiver list [--org NAME]    list receivers: state, URL, queued and refused events, last error
+  receiver enable ID            resume pushing to a failing receiver
+  receiver remove ID            remove a receiver and its queue
 DURATION is a whole number and a unit: 90d, 24h, 30m, 45s, 2w.
 DATE is YYYY-MM-DD (start of that day, UTC) or YYYY-MM-DDTHH:MM[:SS] with Z or ±HH:MM.`
 
@@ -201,11 +212,68 @@ async function tokenCommand (db: Db, args: string[], io: AdminIo, clock: () => n
   throw new UsageError(action === undefined ? 'token needs a command.' : `Unknown or incomplete token command "${args.join(' ')}".`)
 }
 
+function formatReceiver (receiver: ReceiverView, organization: string): string {
+  return [
+    receiver.id, organization, receiver.state, receiver.url, `audience ${receiver.audience}`, `pending ${receiver.pending}`,
+    `rejected ${receiver.rejected}`, `created ${receiver.createdAt}`, ...(receiver.lastError !== undefined ? [`last error ${JSON.stringify(receiver.lastError)}`] : [])
+  ].join('\t')
+}
+
+async function receiverCommand (db: Db, args: string[], io: AdminIo, config: AdminOptions['config']): Promise<number> {
+  const settings = config ?? loadConfig()
+  const receivers = new ReceiverService(db, { publicBaseUrl: settings.publicBaseUrl, allowPrivate: settings.eventReceiversAllowPrivate })
+  const [action, ...rest] = args
+  const organizationNamed = async (name: string | undefined): Promise<Organization | undefined> => {
+    if (!validName(name)) throw new UsageError('--org needs the organization\'s name.')
+    const org = await findOrganizationByName(db, name)
+    if (org === undefined) io.err(`No organization "${name}".`)
+    return org
+  }
+  try {
+    if (action === 'add') {
+      const parsed = parseArgs(rest, ['--org', '--url', '--audience'])
+      if (parsed.positional.length > 0) throw new UsageError(`Unexpected argument "${parsed.positional[0]}".`)
+      const url = single(parsed, '--url')
+      if (url === undefined) throw new UsageError('receiver add needs --url URL.')
+      const org = await organizationNamed(single(parsed, '--org'))
+      if (org === undefined) return 1
+      const audience = single(parsed, '--audience')
+      const receiver = await receivers.register(org.id, { url, ...(audience !== undefined ? { audience } : {}) })
+      io.out(receiver.id)
+      io.err(`Receiver ${receiver.id} of ${org.name}: SETs from ${receiver.issuer}, keys at ${receiver.jwksUri}.`)
+      return 0
+    }
+    if (action === 'list') {
+      const parsed = parseArgs(rest, ['--org'])
+      if (parsed.positional.length > 0) throw new UsageError(`Unexpected argument "${parsed.positional[0]}".`)
+      const name = single(parsed, '--org')
+      const org = name === undefined ? undefined : await organizationNamed(name)
+      if (name !== undefined && org === undefined) return 1
+      const names = new Map((await listOrganizations(db)).map(o => [o.id, o.name]))
+      for (const receiver of await receivers.list(org?.id)) io.out(formatReceiver(receiver, names.get(receiver.organizationId) ?? '-'))
+      return 0
+    }
+    if ((action === 'enable' || action === 'remove') && rest.length === 1) {
+      const id = rest[0] as string
+      if (action === 'enable') await receivers.enable(undefined, id)
+      else await receivers.remove(undefined, id)
+      io.err(`Receiver ${id} ${action === 'enable' ? 'enabled' : 'removed'}.`)
+      return 0
+    }
+  } catch (error) {
+    if (!(error instanceof ScimError)) throw error
+    io.err(error.detail)
+    return 1
+  }
+  throw new UsageError(action === undefined ? 'receiver needs a command.' : `Unknown or incomplete receiver command "${args.join(' ')}".`)
+}
+
 export async function runAdmin (db: Db, argv: string[], io: AdminIo, options: AdminOptions = {}): Promise<number> {
   const [group, ...args] = argv
   try {
     if (group === 'org') return await orgCommand(db, args, io)
     if (group === 'token') return await tokenCommand(db, args, io, options.clock ?? Date.now)
+    if (group === 'receiver') return await receiverCommand(db, args, io, options.config)
   } catch (error) {
     if (!(error instanceof UsageError || error instanceof TimeInputError || error instanceof ScopeError)) throw error
     io.err(error.message)

@@ -9,6 +9,7 @@ import { API_BASE_PATH, SCIM_BASE_PATH, type Config } from '../config.js'
 import type { Db, DatabaseHandle, PoolStats } from '../db/database.js'
 import { EVENT_CHANGES_CHANNEL } from '../repositories/event.repository.js'
 import { TOKEN_CHANGES_CHANNEL } from '../repositories/token.repository.js'
+import { EventDeliveryService } from '../services/event-delivery.service.js'
 import { startEventPruning } from '../services/event-retention.js'
 import { createServices, type Services } from '../services/services.js'
 import { registerAuthorization } from './plugins/auth.js'
@@ -23,6 +24,7 @@ import { registerValidation } from './plugins/validation.js'
 import { EventStreams } from './event-stream.js'
 import { registerEventRoutes } from './routes/events.routes.js'
 import { registerHealthRoutes } from './routes/health.routes.js'
+import { registerReceiverRoutes } from './routes/receivers.routes.js'
 import { registerScimRoutes } from './routes/scim.routes.js'
 import { CONSOLE_BUILD_DIR, registerConsole } from './console/console.plugin.js'
 
@@ -124,9 +126,13 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
     failed: error => { app.log.warn({ err: error }, 'pruning old events failed; retrying in an hour') }
   })
   app.addHook('onClose', async () => { await pruner.stop() })
+  startEventDelivery(app, config, services, deps.db)
 
   registerHealthRoutes(app, deps.db, lifecycle)
-  await app.register(async scope => registerEventRoutes(scope, services, streams), { prefix: API_BASE_PATH })
+  await app.register(async scope => {
+    registerEventRoutes(scope, services, streams)
+    registerReceiverRoutes(scope, services)
+  }, { prefix: API_BASE_PATH })
   await app.register(async scope => registerScimRoutes(scope, { config, services, lifecycle, metrics }), { prefix: SCIM_BASE_PATH })
   await app.register(async scope => { await registerConsole(scope, { root: deps.consoleRoot ?? CONSOLE_BUILD_DIR }) })
   return app
@@ -145,4 +151,30 @@ function wireEventWakeups (app: FastifyInstance, services: Services, listen: Dat
     onReady: () => { services.wakeups.notify() }
   })
   app.addHook('onClose', async () => { await subscription.close() })
+}
+
+/**
+ * Push delivery runs on every instance where it can sign: the SETs' issuer and JWKS location
+ * are built from PUBLIC_BASE_URL, so without it nothing is pushed (and no receiver can be
+ * registered). Stopped before the pool closes; what it was pushing goes out again later.
+ */
+function startEventDelivery (app: FastifyInstance, config: Config, services: Services, db: Db): void {
+  if (config.publicBaseUrl === undefined) return
+  const delivery = new EventDeliveryService(db, services.keys, services.wakeups, {
+    publicBaseUrl: config.publicBaseUrl,
+    maxAttempts: config.eventDeliveryMaxAttempts,
+    retryBaseMs: config.eventDeliveryRetryBaseMs,
+    timeoutMs: config.eventDeliveryTimeoutMs,
+    allowPrivate: config.eventReceiversAllowPrivate,
+    pollIntervalMs: config.eventsPollIntervalMs
+  }, {
+    delivered: d => { app.log.debug({ receiver: d.receiverId, sequence: d.seq }, 'event delivered') },
+    failed: (d, outcome, gaveUp) => {
+      app.log.warn({ receiver: d.receiverId, sequence: d.seq, attempt: d.attempts + 1, outcome: outcome.kind, error: 'error' in outcome ? outcome.error : undefined, gaveUp },
+        gaveUp ? 'event delivery failed; receiver marked failing' : 'event delivery failed')
+    },
+    crashed: error => { app.log.error({ err: error }, 'event delivery round failed') }
+  })
+  app.addHook('onReady', async () => { delivery.start() })
+  app.addHook('preClose', async () => { await delivery.stop() })
 }

@@ -24,6 +24,12 @@ export interface ScimServiceProviderFeatures {
     /** Seconds a cursor stays valid. */
     readonly cursorTimeout: number
   }
+  /** RFC 9967 §4: the SCIM events this service issues as SETs (absent: none). */
+  readonly securityEvents?: {
+    /** Asynchronous request completion (RFC 9967's asyncRequest); this service answers every request synchronously. */
+    readonly asyncRequest: 'none'
+    readonly eventUris: readonly string[]
+  }
   /** Optional link to human documentation. */
   readonly documentationUri?: string
 }
@@ -97,6 +103,9 @@ export function buildServiceProviderConfig (baseUrl: string, features: ScimServi
     }]
   })
   if (features.pagination !== undefined) config.pagination = { ...features.pagination }
+  if (features.securityEvents !== undefined) {
+    config.securityEvents = { asyncRequest: features.securityEvents.asyncRequest, eventUris: [...features.securityEvents.eventUris] }
+  }
   config.meta = { resourceType: 'ServiceProviderConfig', location: `${trimBase(baseUrl)}/ServiceProviderConfig` }
   return config
 }

@@ -7,6 +7,8 @@ import type { Db } from '../db/database.js'
 import { EventFeedService } from './event-feed.service.js'
 import { EventWakeups } from './event-wakeups.js'
 import { GroupService } from './group.service.js'
+import { ReceiverService } from './receiver.service.js'
+import { SigningKeyService } from './signing-keys.service.js'
 import { RootSearchService } from './root-search.service.js'
 import { TokenService } from './token.service.js'
 import { UserService } from './user.service.js'
@@ -19,6 +21,9 @@ export interface Services {
   readonly events: EventFeedService
   /** Signals that events committed (Postgres notifications, wired by buildApp). */
   readonly wakeups: EventWakeups
+  readonly receivers: ReceiverService
+  /** The organizations' SET signing keys. */
+  readonly keys: SigningKeyService
 }
 
 export function createServices (db: Db, config: Config): Services {
@@ -29,6 +34,8 @@ export function createServices (db: Db, config: Config): Services {
     groups,
     root: new RootSearchService(db, config, groups),
     events: new EventFeedService(db),
-    wakeups: new EventWakeups()
+    wakeups: new EventWakeups(),
+    receivers: new ReceiverService(db, { publicBaseUrl: config.publicBaseUrl, allowPrivate: config.eventReceiversAllowPrivate }),
+    keys: new SigningKeyService(db)
   }
 }

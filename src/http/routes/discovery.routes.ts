@@ -11,6 +11,7 @@ import type { Config } from '../../config.js'
 import { CURSOR_TIMEOUT_SECONDS } from '../../scim/cursor.js'
 import { buildResourceTypes, buildSchemasDocuments, buildServiceProviderConfig } from '../../scim/discovery.js'
 import { ScimError } from '../../scim/errors.js'
+import { SCIM_EVENT_URIS } from '../../scim/security-event.js'
 import { buildListResponse } from '../../scim/list-params.js'
 import { scimBaseUrl } from '../base-url.js'
 import type { ScimRouteContext } from './scim.routes.js'
@@ -50,7 +51,10 @@ export function serviceProviderFeatures (config: Config) {
       defaultPageSize: config.defaultPageSize,
       maxPageSize: config.maxPageSize,
       cursorTimeout: CURSOR_TIMEOUT_SECONDS
-    }
+    },
+    // RFC 9967: every change is pushed as a SET to registered receivers, which needs
+    // PUBLIC_BASE_URL (the SETs' issuer); without it no SET is issued and none is advertised.
+    ...(config.publicBaseUrl !== undefined ? { securityEvents: { asyncRequest: 'none' as const, eventUris: Object.values(SCIM_EVENT_URIS) } } : {})
   }
 }
 
