@@ -5,6 +5,7 @@
  */
 import { sql, type AliasedSelectQueryBuilder, type CompiledQuery, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
+import type { EventActor } from './event.repository.js'
 import type { ScimKeysetFetch, ScimKeysetKey } from '../scim/cursor.js'
 import type { ScimFilter } from '../scim/filter/ast.js'
 import { USER_SCHEMA } from '../scim/schema/registry.js'
@@ -16,10 +17,22 @@ import {
 
 type Executor = Kysely<Database>
 
-export async function insertUser (db: Executor, organizationId: string, write: UserWrite, passwordHash: string | null): Promise<UserRecord> {
-  const row = await db.insertInto('users')
+/**
+ * Inserts a user and records its creation in the change feed in ONE statement (the insert
+ * as a CTE, migration 0007's scim_record_event over its row), so a POST stays one round
+ * trip and holds the organization's event counter only while it commits.
+ */
+export async function insertUserRecorded (
+  db: Executor, organizationId: string, write: UserWrite, passwordHash: string | null, event: { attributes: readonly string[], actor: EventActor | undefined }
+): Promise<UserRecord> {
+  const actor = event.actor ?? {}
+  const row = await db.with('inserted', qb => qb.insertInto('users')
     .values({ organization_id: organizationId, ...write, password_hash: passwordHash })
-    .returning(USER_COLUMNS)
+    .returning(USER_COLUMNS))
+    .selectFrom('inserted')
+    .select(['id', 'organization_id', 'user_name', 'user_type', 'active', 'attributes', 'version', 'created_at', 'last_modified'])
+    .select(sql<string>`scim_record_event(inserted.organization_id, 'User', inserted.id, 'create', inserted.version, ${[...event.attributes]}::text[],
+      '{}'::uuid[], '{}'::uuid[], ${actor.tokenId ?? null}::uuid, ${actor.tokenLabel ?? null}::text, ${actor.requestId ?? null}::text)::text`.as('seq'))
     .executeTakeFirstOrThrow()
   return toUserRecord(row)
 }

@@ -20,7 +20,7 @@ import type { Config } from '../config.js'
 import type { Db } from '../db/database.js'
 import { isConstraintViolation } from '../db/constraint-errors.js'
 import {
-  countUserMemberships, countUserMembershipsUpTo, deleteUserById, findUserWithGroups, insertUser, listUsers, listUsersByKeyset, lockUserById,
+  countUserMemberships, countUserMembershipsUpTo, deleteUserById, findUserWithGroups, insertUserRecorded, listUsers, listUsersByKeyset, lockUserById,
   updateUser, type UserPage
 } from '../repositories/user.repository.js'
 import { toUserWrite, type UserGroupRecord, type UserRecord, type UserWithGroups } from '../repositories/user.mapper.js'
@@ -82,12 +82,10 @@ export class UserService {
     const password = takePassword(resource)
     if (resource.active === undefined) resource.active = true
     const passwordHash = password === undefined ? null : await hashPassword(password)
-    // The unique index decides duplicates (409 via constraint-errors); the event commits with the row.
-    const record = await this.db.transaction().execute(async trx => {
-      const inserted = await insertUser(trx, scope.organizationId, toUserWrite(resource), passwordHash)
-      const attributes = presentAttributes(resource)
-      await recordUserEvent(trx, scope, inserted, 'create', passwordHash === null ? attributes : [...attributes, 'password'].sort())
-      return inserted
+    // One statement, the change feed's event included; the unique index decides duplicates (409 via constraint-errors).
+    const attributes = presentAttributes(resource)
+    const record = await insertUserRecorded(this.db, scope.organizationId, toUserWrite(resource), passwordHash, {
+      attributes: passwordHash === null ? attributes : [...attributes, 'password'].sort(), actor: scope.actor
     })
     return toResult(record, [], scope, projection)
   }
