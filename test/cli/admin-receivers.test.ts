@@ -2,12 +2,8 @@
 import t from 'tap'
 import { runAdmin } from '../../src/cli/admin-commands.js'
 import { createTestDatabase } from '../helpers/database.js'
+import { capture } from './capture.js'
 
-function capture () {
-  const out: string[] = []
-  const err: string[] = []
-  return { out, err, io: { out: (l: string) => { out.push(l) }, err: (l: string) => { err.push(l) } } }
-}
 
 t.test('receiver commands', async t => {
   const { db } = await createTestDatabase(t)

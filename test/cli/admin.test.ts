@@ -6,12 +6,8 @@ import { runAdmin } from '../../src/cli/admin-commands.js'
 import { DataDirInUseError, lockDataDir } from '../../src/db/data-dir-lock.js'
 import { TokenService } from '../../src/services/token.service.js'
 import { createTestDatabase } from '../helpers/database.js'
+import { capture } from './capture.js'
 
-function capture () {
-  const out: string[] = []
-  const err: string[] = []
-  return { out, err, io: { out: (l: string) => { out.push(l) }, err: (l: string) => { err.push(l) } } }
-}
 
 t.test('admin commands', async t => {
   const { db } = await createTestDatabase(t)
