@@ -29,6 +29,9 @@ t.test('no event lost or repeated under 50 concurrent writers', async t => {
       seen.push(...page.events)
       cursor = page.nextCursor
       if (done && !page.hasMore) return
+      // A real follower waits on the network between pages; in-process embedded Postgres
+      // answers without any I/O, so without this the loop would never let the writers' requests in.
+      await new Promise(resolve => setImmediate(resolve))
     }
   })()
 
