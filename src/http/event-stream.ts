@@ -6,10 +6,11 @@
  *
  * Where events come from: the event table, read in pages after the connection's cursor,
  * never an in-process emitter, so a stream sees events written by any instance. It reads
- * again when woken (a Postgres notification on `scim_events`, sent on commit by migration
- * 0007) or after EVENTS_POLL_INTERVAL_MS without one: notifications make it prompt, polling
- * makes it complete when a notification is lost (the listener reconnecting) or unavailable
- * (embedded Postgres).
+ * again when woken (by this instance after a write, or by a Postgres notification on
+ * `scim_events` that the writing instance sends afterwards: services/event-announcer.ts) or
+ * after EVENTS_POLL_INTERVAL_MS without one: wake-ups make it prompt, polling makes it
+ * complete when a notification is lost (the listener reconnecting, an instance gone between
+ * commit and notification).
  *
  * Memory per connection is one page of STREAM_PAGE events (each event holds at most 1000
  * member ids of each kind, migration 0007), and a page is read only once the socket has taken

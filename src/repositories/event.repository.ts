@@ -1,6 +1,6 @@
 /**
- * SQL for the change feed. Events are written only through migration 0007's
- * scim_record_event (counter, event, deliveries and wake-up in one statement) and read in
+ * SQL for the change feed. Events are written only through scim_record_event (migrations
+ * 0007 and 0009: counter, event and deliveries in one statement) and read in
  * pages of `seq` per organization: every query is scoped by organization.
  */
 import { sql, type Kysely } from 'kysely'
@@ -8,8 +8,13 @@ import type { Database } from '../db/schema.js'
 
 type Executor = Kysely<Database>
 
-/** Migration 0007 notifies here (payload: the organization id) when an event commits. */
+/** Notified (payload: the organization id) after events commit (services/event-announcer.ts). */
 export const EVENT_CHANGES_CHANNEL = 'scim_events'
+
+/** One notification per organization, in one statement (its own transaction). */
+export async function notifyEventChanges (db: Executor, organizationIds: readonly string[]): Promise<void> {
+  await sql`select pg_notify(${EVENT_CHANGES_CHANNEL}, id) from unnest(${[...organizationIds]}::text[]) as changed(id)`.execute(db)
+}
 
 export type EventResourceType = 'User' | 'Group'
 export type EventOperation = 'create' | 'replace' | 'patch' | 'delete'
