@@ -10,6 +10,7 @@ import type { ScimFilter } from '../scim/filter/ast.js'
 import { compileGroupFilter, groupSortExpression } from './filter-sql.js'
 import { GROUP_COLUMNS, toGroupRecord, type GroupRecord, type GroupWrite } from './group.mapper.js'
 import { keysetCondition, keysetCreatedAt, keysetDirection } from './keyset.js'
+import { pageTotal, totalOfEmptyPage } from './page-total.js'
 
 type Executor = Kysely<Database>
 
@@ -62,28 +63,23 @@ export async function listGroups (db: Executor, organizationId: string, query: G
 
 /**
  * A page and the true total in one statement, hence one snapshot: the count is an
- * uncorrelated subquery, evaluated once (an InitPlan), not per row, and only when needed: a
- * first page shorter than asked for is the whole result, so its length is the total (Entra's
- * `displayName eq` lookup). A page that comes back empty has no row to carry the total: on
- * the first page that means none at all, past the end it is counted apart.
+ * uncorrelated subquery, evaluated once (an InitPlan), not per row, and only when needed
+ * (page-total.ts).
  */
 export async function listGroupsWithTotal (
   db: Executor, organizationId: string, query: GroupListQuery
 ): Promise<{ totalResults: number, records: GroupRecord[] }> {
   const count = countGroupsQuery(db, organizationId, query.filter, query.baseUrl)
   if (query.limit === 0) return { totalResults: (await count.executeTakeFirstOrThrow()).count, records: [] }
-  const total = query.offset === 0
-    ? sql<number>`case when (select count(*) from page) < ${query.limit} then (select count(*)::int from page) else (${count}) end`
-    : sql<number>`(${count})`
   const rows = await db.with('page', () => groupPageQuery(db, organizationId, query)).selectFrom('page').selectAll('page')
-    .select(total.as('total_results'))
+    .select(pageTotal(count, query).as('total_results'))
     // The page's order again: a CTE's order is not kept by the query reading it.
     .orderBy(sql.ref('page.sort_key'), query.descending ? 'desc' : 'asc').orderBy('page.created_at').orderBy('page.id')
     .execute()
   const first = rows[0]
   const totalResults = first !== undefined
     ? Number(first.total_results)
-    : query.offset === 0 ? 0 : (await count.executeTakeFirstOrThrow()).count
+    : await totalOfEmptyPage(query, async () => (await count.executeTakeFirstOrThrow()).count)
   return { totalResults, records: rows.map(toGroupRecord) }
 }
 

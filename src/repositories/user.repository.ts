@@ -11,6 +11,7 @@ import type { ScimFilter } from '../scim/filter/ast.js'
 import { USER_SCHEMA } from '../scim/schema/registry.js'
 import { compileUserFilter, userSortExpression } from './filter-sql.js'
 import { keysetCondition, keysetCreatedAt, keysetDirection } from './keyset.js'
+import { pageTotal, totalOfEmptyPage } from './page-total.js'
 import {
   USER_COLUMNS, toUserRecord, toUserWithGroups, type UserGroupJson, type UserRecord, type UserWithGroups, type UserWrite
 } from './user.mapper.js'
@@ -245,11 +246,7 @@ function groupMemberCountQuery (db: Executor, organizationId: string, groupId: s
  * the sort key (default created_at), then id as the tie-breaker. The page is cut first (a
  * CTE), so `groups` is computed for its rows only (a subquery in the same select list would
  * run for every skipped row of the offset too). Page and total come from one statement and
- * one snapshot. A first page shorter than asked for is the whole result, so then its length
- * is the total and the count never runs: Postgres evaluates the CASE's count subquery (an
- * InitPlan) only when that branch is reached. That is the usual lookup, Entra's and Okta's
- * `userName eq` or `externalId eq`, whose one row would otherwise cost a second index probe.
- * Not executed: bench/ explains it.
+ * one snapshot, the count only when needed (page-total.ts). Not executed: bench/ explains it.
  */
 export function userListQuery (db: Executor, organizationId: string, query: UserListQuery) {
   const direction = query.sortOrder === 'descending' ? 'desc' : 'asc'
@@ -258,12 +255,8 @@ export function userListQuery (db: Executor, organizationId: string, query: User
     .select(sql`${sortKey}`.as('sort_key'))
     .orderBy(sortKey, direction).orderBy('users.id', direction)
     .offset(query.offset).limit(query.limit)
-  const count = userCountQuery(db, organizationId, query.filter, query.baseUrl)
-  const total = query.offset === 0
-    ? sql<number>`case when (select count(*) from page) < ${query.limit} then (select count(*)::int from page) else (${count}) end`
-    : sql<number>`(${count})`
   return db.with('page', () => page).selectFrom('page').selectAll('page')
-    .select(total.as('total_results'))
+    .select(pageTotal(userCountQuery(db, organizationId, query.filter, query.baseUrl), query).as('total_results'))
     .$if(query.groupLimit > 0, q => q.select(() => groupsOfUser(db, 'page', query.groupLimit).as('groups')))
     // The same order again: a CTE's order is not kept by the query reading it.
     .orderBy(sql.ref('page.sort_key'), direction).orderBy('page.id', direction)
@@ -271,14 +264,10 @@ export function userListQuery (db: Executor, organizationId: string, query: User
 
 export async function listUsers (db: Executor, organizationId: string, query: UserListQuery): Promise<UserPage> {
   const rows = query.limit === 0 ? [] : await userListQuery(db, organizationId, query).execute()
-  // No row carries the total when the page is empty: nothing matches at all when it was the
-  // first page that came back empty; otherwise (count=0, startIndex past the end) count.
   const first = rows[0]
   const totalResults = first !== undefined
     ? Number(first.total_results)
-    : query.limit > 0 && query.offset === 0
-      ? 0
-      : (await userCountQuery(db, organizationId, query.filter, query.baseUrl).executeTakeFirstOrThrow()).count
+    : await totalOfEmptyPage(query, async () => (await userCountQuery(db, organizationId, query.filter, query.baseUrl).executeTakeFirstOrThrow()).count)
   return { totalResults, users: rows.map(toUserWithGroups) }
 }
 
