@@ -74,6 +74,8 @@ export interface EventsTable {
   organization_id: string
   /** bigint: read as a string by pg, compared in SQL. */
   seq: ColumnType<string, string | number, never>
+  /** The feed position (bigint), given after commit by scim_position_events (migration 0010); null until then. */
+  position: ColumnType<string | null, never, never>
   occurred_at: Generated<Date>
   resource_type: string
   resource_id: string

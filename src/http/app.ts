@@ -7,8 +7,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify'
 import type { DestinationStream } from 'pino'
 import { API_BASE_PATH, SCIM_BASE_PATH, type Config } from '../config.js'
 import type { Db, DatabaseHandle, PoolStats } from '../db/database.js'
-import { EVENT_CHANGES_CHANNEL, notifyEventChanges } from '../repositories/event.repository.js'
-import { EventAnnouncer } from '../services/event-announcer.js'
+import { EVENT_CHANGES_CHANNEL } from '../repositories/event.repository.js'
 import { TOKEN_CHANGES_CHANNEL } from '../repositories/token.repository.js'
 import { EventDeliveryService } from '../services/event-delivery.service.js'
 import { startEventPruning } from '../services/event-retention.js'
@@ -113,14 +112,17 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
   }
 
   wireEventWakeups(app, services, deps.listen)
-  const announcer = new EventAnnouncer(services.wakeups,
-    deps.listen === undefined ? undefined : async organizationIds => { await notifyEventChanges(deps.db, organizationIds) },
-    error => { app.log.warn({ err: error }, 'could not announce new events to other instances; they read them at their next poll') })
+  const positioner = services.positioner
   // Every write records its events before it answers, so they are committed by now.
   app.addHook('onResponse', async request => {
-    if (request.routeOptions.config.scope === 'scim:write' && request.organization !== undefined) announcer.changed(request.organization.id)
+    if (request.routeOptions.config.scope === 'scim:write' && request.organization !== undefined) positioner.soon()
   })
-  app.addHook('onClose', async () => { await announcer.flush() })
+  app.addHook('onReady', async () => {
+    positioner.startSweeping(config.eventsPollIntervalMs, error => {
+      app.log.warn({ err: error }, 'could not give new events their feed positions; trying again at the next write or poll')
+    })
+  })
+  app.addHook('onClose', async () => { await positioner.stop() })
   const streams = new EventStreams({
     feed: services.events,
     wakeups: services.wakeups,
@@ -148,8 +150,8 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
 }
 
 /**
- * Streams and delivery wake when an event commits on any instance: the instance that wrote
- * it notifies `scim_events` afterwards (EventAnnouncer). A (re)subscription wakes everyone, since notifications
+ * Streams and delivery wake when an organization's feed advances on any instance: the
+ * positioning transaction notifies `scim_events` (EventPositioner). A (re)subscription wakes everyone, since notifications
  * sent while it was down are gone. Without LISTEN (embedded Postgres) they poll.
  */
 function wireEventWakeups (app: FastifyInstance, services: Services, listen: DatabaseHandle['listen'] | undefined): void {

@@ -6,11 +6,10 @@
  *
  * Where events come from: the event table, read in pages after the connection's cursor,
  * never an in-process emitter, so a stream sees events written by any instance. It reads
- * again when woken (by this instance after a write, or by a Postgres notification on
- * `scim_events` that the writing instance sends afterwards: services/event-announcer.ts) or
+ * again when woken (by this instance's positioner, or by the Postgres notification on
+ * `scim_events` that another instance's positioning sends: services/event-positioner.ts) or
  * after EVENTS_POLL_INTERVAL_MS without one: wake-ups make it prompt, polling makes it
- * complete when a notification is lost (the listener reconnecting, an instance gone between
- * commit and notification).
+ * complete when a notification is lost (the listener reconnecting).
  *
  * Memory per connection is one page of STREAM_PAGE events (each event holds at most 1000
  * member ids of each kind, migration 0007), and a page is read only once the socket has taken
@@ -51,7 +50,7 @@ export class EventStreams {
     for (const controller of this.open) controller.abort()
   }
 
-  /** Takes over the reply and streams from `after` (a sequence number) until the client or the server goes. */
+  /** Takes over the reply and streams from `after` (a position) until the client or the server goes. */
   async serve (reply: FastifyReply, organizationId: string, after: string, filter: EventFilter): Promise<void> {
     const controller = new AbortController()
     const res = reply.raw
@@ -91,9 +90,9 @@ export class EventStreams {
       const records = await this.options.feed.read(organizationId, after, STREAM_PAGE, filter)
       for (const record of records) {
         if (signal.aborted) return
-        const chunk = `id: ${encodeEventCursor(record.seq)}\nevent: change\ndata: ${JSON.stringify(toChangeEvent(record))}\n\n`
+        const chunk = `id: ${encodeEventCursor(record.position)}\nevent: change\ndata: ${JSON.stringify(toChangeEvent(record))}\n\n`
         if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(signal, 'abort')])
-        after = record.seq
+        after = record.position
       }
       if (records.length < STREAM_PAGE) await this.options.wakeups.wait(organizationId, this.options.pollIntervalMs, signal)
     }

@@ -1,19 +1,30 @@
 /**
- * SQL for the change feed. Events are written only through scim_record_event (migrations
- * 0007 and 0009: counter, event and deliveries in one statement) and read in
- * pages of `seq` per organization: every query is scoped by organization.
+ * SQL for the change feed. Events are written only through scim_record_event (migration
+ * 0010: the event rows, numbered internally by `seq`), given their feed position after they
+ * commit by scim_position_events (which also queues their deliveries), and read in pages of
+ * `position` per organization: every query is scoped by organization.
  */
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/schema.js'
 
 type Executor = Kysely<Database>
 
-/** Notified (payload: the organization id) after events commit (services/event-announcer.ts). */
+/** Notified (payload: the organization id) when an organization's feed advances (scim_position_events). */
 export const EVENT_CHANGES_CHANNEL = 'scim_events'
 
-/** One notification per organization, in one statement (its own transaction). */
-export async function notifyEventChanges (db: Executor, organizationIds: readonly string[]): Promise<void> {
-  await sql`select pg_notify(${EVENT_CHANGES_CHANNEL}, id) from unnest(${[...organizationIds]}::text[]) as changed(id)`.execute(db)
+export interface PositionedBatch {
+  readonly positioned: number
+  readonly organizationIds: readonly string[]
+}
+
+/**
+ * Gives up to `limit` committed events their feed positions (oldest first) in one
+ * transaction of its own, queues their deliveries and notifies their organizations.
+ */
+export async function positionEvents (db: Executor, limit: number): Promise<PositionedBatch> {
+  const result = await sql<{ positioned: number, organization_ids: string[] }>`select positioned, organization_ids::text[] as organization_ids from scim_position_events(${limit}::int)`.execute(db)
+  const row = result.rows[0]
+  return { positioned: row?.positioned ?? 0, organizationIds: row?.organization_ids ?? [] }
 }
 
 export type EventResourceType = 'User' | 'Group'
@@ -40,8 +51,10 @@ export interface NewEvent {
 
 export interface EventRecord {
   readonly organizationId: string
-  /** bigint as a decimal string (beyond 2^53 in principle). */
+  /** The internal number (bigint as a decimal string): the key of deliveries. */
   readonly seq: string
+  /** The place in the organization's feed (bigint as a decimal string, beyond 2^53 in principle). */
+  readonly position: string
   readonly occurredAt: Date
   readonly resourceType: EventResourceType
   readonly resourceId: string
@@ -55,7 +68,7 @@ export interface EventRecord {
   readonly requestId: string | null
 }
 
-/** Records one event inside the caller's transaction; returns its sequence number. */
+/** Records one event inside the caller's transaction; returns its internal number. */
 export async function insertEvent (db: Executor, event: NewEvent): Promise<string> {
   const actor = event.actor ?? {}
   const result = await sql<{ seq: string }>`select scim_record_event(
@@ -69,7 +82,7 @@ export async function insertEvent (db: Executor, event: NewEvent): Promise<strin
 }
 
 export interface EventPageQuery {
-  /** Exclusive lower bound on seq ('0' for the beginning). */
+  /** Exclusive lower bound on the position ('0' for the beginning). */
   readonly after: string
   readonly limit: number
   readonly resourceType?: EventResourceType
@@ -77,18 +90,19 @@ export interface EventPageQuery {
 }
 
 const COLUMNS = [
-  'organization_id', sql<string>`seq::text`.as('seq'), 'occurred_at', 'resource_type', 'resource_id', 'operation', 'resource_version',
+  'organization_id', sql<string>`seq::text`.as('seq'), sql<string>`position::text`.as('position'), 'occurred_at', 'resource_type', 'resource_id', 'operation', 'resource_version',
   'attributes', 'members_added', 'members_removed', 'actor_token_id', 'actor_label', 'request_id'
 ] as const
 
 function toEventRecord (row: {
-  organization_id: string, seq: string, occurred_at: Date, resource_type: string, resource_id: string, operation: string,
+  organization_id: string, seq: string, position: string, occurred_at: Date, resource_type: string, resource_id: string, operation: string,
   resource_version: number | null, attributes: string[], members_added: string[], members_removed: string[],
   actor_token_id: string | null, actor_label: string | null, request_id: string | null
 }): EventRecord {
   return {
     organizationId: row.organization_id,
     seq: row.seq,
+    position: row.position,
     occurredAt: new Date(row.occurred_at),
     resourceType: row.resource_type as EventResourceType,
     resourceId: row.resource_id,
@@ -103,23 +117,26 @@ function toEventRecord (row: {
   }
 }
 
-/** One page in sequence order: the primary key (or the resource index) from `after` on. */
+/**
+ * One page in feed order: the position index (or the resource's) from `after` on. Events not
+ * positioned yet are not in the feed (their null position is never greater than `after`).
+ */
 export async function listEvents (db: Executor, organizationId: string, query: EventPageQuery): Promise<EventRecord[]> {
   let select = db.selectFrom('events').select(COLUMNS)
     .where('organization_id', '=', organizationId)
-    .where('seq', '>', sql<string>`${query.after}::bigint`)
+    .where('position', '>', sql<string>`${query.after}::bigint`)
   if (query.resourceType !== undefined) select = select.where('resource_type', '=', query.resourceType)
   if (query.resourceId !== undefined) select = select.where('resource_id', '=', query.resourceId)
   // The table's bigint, not the text alias of the select list (which would sort 10 before 9).
-  const rows = await select.orderBy('events.seq').limit(query.limit).execute()
+  const rows = await select.orderBy('events.position').limit(query.limit).execute()
   return rows.map(toEventRecord)
 }
 
-/** Events of several organizations' sequence positions, for delivery: exactly these. */
+/** Events by internal number (several organizations'), for delivery: exactly these. */
 export async function findEvents (db: Executor, keys: ReadonlyArray<{ organizationId: string, seq: string }>): Promise<EventRecord[]> {
   if (keys.length === 0) return []
   const result = await sql<Parameters<typeof toEventRecord>[0]>`
-    select e.organization_id, e.seq::text as seq, e.occurred_at, e.resource_type, e.resource_id, e.operation, e.resource_version,
+    select e.organization_id, e.seq::text as seq, e.position::text as position, e.occurred_at, e.resource_type, e.resource_id, e.operation, e.resource_version,
       e.attributes, e.members_added, e.members_removed, e.actor_token_id, e.actor_label, e.request_id
     from unnest(${keys.map(key => key.organizationId)}::uuid[], ${keys.map(key => key.seq)}::bigint[]) as k(organization_id, seq)
     join events e on e.organization_id = k.organization_id and e.seq = k.seq`.execute(db)

@@ -20,8 +20,8 @@ type Executor = Kysely<Database>
 
 /**
  * Inserts a user and records its creation in the change feed in ONE statement (the insert
- * as a CTE, migration 0007's scim_record_event over its row), so a POST stays one round
- * trip and holds the organization's event counter only while it commits.
+ * as a CTE, scim_record_event of migration 0010 over its row), so a POST stays one round
+ * trip; the event takes its feed position after the commit, so no writer waits for another.
  */
 export async function insertUserRecorded (
   db: Executor, organizationId: string, write: UserWrite, passwordHash: string | null, event: { attributes: readonly string[], actor: EventActor | undefined }

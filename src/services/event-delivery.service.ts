@@ -126,7 +126,7 @@ export class EventDeliveryService {
 
   private async sign (event: EventRecord, delivery: ClaimedDelivery): Promise<string> {
     const claims = buildSetClaims({
-      jti: event.seq,
+      jti: event.position,
       resourceType: event.resourceType,
       resourceId: event.resourceId,
       operation: event.operation,

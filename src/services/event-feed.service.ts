@@ -5,13 +5,16 @@
  * another organization only names a position, never reveals or reaches its events (every
  * read is scoped by the token's organization).
  *
- * Completeness: event numbers are taken under a per-organization counter row that each
- * writer holds until it commits (migration 0007), so events become visible in sequence order
- * and a page read after a cursor never skips one that commits later.
+ * Completeness: an event enters the feed when it is given its position, after its commit,
+ * by one positioning transaction at a time (migration 0010), each continuing the
+ * organization's numbers where the previous one stopped; so a page read after a cursor never
+ * skips an event that shows up later. A page is read after a positioning pass that began
+ * after the request arrived, so a write that has answered is in the feed of every instance.
  */
 import type { Db } from '../db/database.js'
 import { listEvents, type EventRecord, type EventResourceType } from '../repositories/event.repository.js'
 import { ScimError } from '../scim/errors.js'
+import type { EventPositioner } from './event-positioner.js'
 
 export const DEFAULT_EVENT_PAGE = 100
 export const MAX_EVENT_PAGE = 500
@@ -63,8 +66,8 @@ export function decodeEventCursor (cursor: string): string {
 
 export function toChangeEvent (record: EventRecord): ChangeEvent {
   return {
-    cursor: encodeEventCursor(record.seq),
-    sequence: record.seq,
+    cursor: encodeEventCursor(record.position),
+    sequence: record.position,
     time: record.occurredAt.toISOString(),
     resourceType: record.resourceType,
     resourceId: record.resourceId,
@@ -94,28 +97,31 @@ export function readEventFilter (input: EventPageInput): EventFilter {
 }
 
 export class EventFeedService {
-  constructor (private readonly db: Db) {}
+  constructor (private readonly db: Db, private readonly positioner: EventPositioner) {}
 
   async page (organizationId: string, input: EventPageInput): Promise<EventPage> {
     const filter = readEventFilter(input)
     const after = input.after === undefined ? '0' : decodeEventCursor(input.after)
     const limit = Math.min(Math.max(input.limit ?? DEFAULT_EVENT_PAGE, 1), MAX_EVENT_PAGE)
+    await this.positioner.run()
     const records = await this.read(organizationId, after, limit, filter)
     const last = records[records.length - 1]
     return {
       events: records.map(toChangeEvent),
-      nextCursor: encodeEventCursor(last?.seq ?? after),
+      nextCursor: encodeEventCursor(last?.position ?? after),
       hasMore: records.length === limit
     }
   }
 
-  /** Records after `after` (a sequence number), in order. */
+  /** Positioned records after `after` (a position), in order. */
   async read (organizationId: string, after: string, limit: number, filter: EventFilter): Promise<EventRecord[]> {
     return await listEvents(this.db, organizationId, { after, limit, ...filter })
   }
 
-  /** The organization's latest sequence number ('0' before its first event). */
+  /** The organization's latest position ('0' before its first event): a stream without a cursor starts after it. */
   async latest (organizationId: string): Promise<string> {
+    // After a pass, so that a write that answered before the stream was asked for is history.
+    await this.positioner.run()
     const row = await this.db.selectFrom('event_sequences').select(eb => eb.cast<string>('last_seq', 'text').as('seq'))
       .where('organization_id', '=', organizationId).executeTakeFirst()
     return row?.seq ?? '0'

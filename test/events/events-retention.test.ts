@@ -14,7 +14,7 @@ t.test('old events are pruned in batches, newer ones kept', async t => {
   const org = await organizationId(db)
   const events = (await readAll(app, auth)).events
   // The first five happened 91 days ago.
-  await sql`update events set occurred_at = now() - interval '91 days' where organization_id = ${org} and seq <= 5`.execute(db)
+  await sql`update events set occurred_at = now() - interval '91 days' where organization_id = ${org} and position <= 5`.execute(db)
   t.equal(await pruneExpiredEvents(db, 90, { batch: 2 }), 5)
   t.same((await readAll(app, auth)).events.map(e => e.sequence), events.slice(5).map(e => e.sequence))
   t.equal(await pruneExpiredEvents(db, 90), 0, 'nothing more to do')
