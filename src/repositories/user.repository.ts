@@ -73,6 +73,36 @@ export async function updateUser (
   return toUserWithGroups(row)
 }
 
+/**
+ * The user's write and its change event in ONE statement, applied only if the row is still at
+ * `expectedVersion` (optimistic concurrency): undefined when another write got there first,
+ * and then nothing was written. The update's row lock is taken before the event takes its
+ * number, so one user's events keep their order (migration 0010).
+ */
+export async function updateUserIfVersion (
+  db: Executor, organizationId: string, id: string, expectedVersion: number, write: UserWrite,
+  options: { passwordHash?: string, groupLimit: number, event: { operation: 'replace' | 'patch', attributes: readonly string[], actor: EventActor | undefined } }
+): Promise<UserWithGroups | undefined> {
+  const actor = options.event.actor ?? {}
+  const row = await db.with('updated', qb => qb.updateTable('users')
+    .set({
+      ...write,
+      ...(options.passwordHash !== undefined ? { password_hash: options.passwordHash } : {}),
+      version: sql<number>`version + 1`,
+      last_modified: sql<Date>`clock_timestamp()`
+    })
+    .where('organization_id', '=', organizationId).where('id', '=', id).where('version', '=', expectedVersion)
+    .returning(USER_COLUMNS))
+    .selectFrom('updated')
+    .select(['id', 'organization_id', 'user_name', 'user_type', 'active', 'attributes', 'version', 'created_at', 'last_modified'])
+    .$if(options.groupLimit > 0, query => query.select(() => groupsOfUser(db, 'updated', options.groupLimit).as('groups')))
+    .select(sql<string>`scim_record_event(updated.organization_id, 'User', updated.id, ${options.event.operation}, updated.version,
+      ${[...options.event.attributes]}::text[], '{}'::uuid[], '{}'::uuid[], ${actor.tokenId ?? null}::uuid, ${actor.tokenLabel ?? null}::text,
+      ${actor.requestId ?? null}::text)::text`.as('seq'))
+    .executeTakeFirst()
+  return row && toUserWithGroups(row)
+}
+
 /** Memberships go with the user (ON DELETE CASCADE of group_members__user_id__fkey). */
 export async function deleteUserById (db: Executor, organizationId: string, id: string): Promise<boolean> {
   const result = await db.deleteFrom('users')
@@ -121,7 +151,7 @@ function selectUsers (db: Executor, organizationId: string, filter: ScimFilter |
  * listUserGroupsPage, which continues after the last one when a user has more): a statement's
  * result stays bounded however many groups a user is in.
  */
-export function groupsOfUser (db: Executor, alias: 'users' | 'page', limit: number) {
+export function groupsOfUser (db: Executor, alias: 'users' | 'page' | 'updated', limit: number) {
   const user = sql.ref(`${alias}.id`)
   const organization = sql.ref(`${alias}.organization_id`)
   const first = db.selectFrom('group_members')

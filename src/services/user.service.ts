@@ -1,8 +1,9 @@
 /**
- * Users use cases. Each request is one transaction: PUT/PATCH/DELETE lock the row
- * (`lockUserById`), check If-Match against its version, apply, validate, write and bump the
- * version before anything commits, so concurrent requests cannot interleave between check and
- * write. POST, GET and a list page are single statements (atomic on their own, one snapshot;
+ * Users use cases. PUT and PATCH read the user, check If-Match, apply and validate, then write
+ * with the event in one statement that applies only to the version read (`write`), so a
+ * concurrent write in between makes it start again rather than be overwritten; DELETE, and a
+ * PUT or PATCH that keeps losing that race or turns a customer into something else, lock the
+ * row (`lockUserById`) in one transaction instead. POST, GET and a list page are single statements (atomic on their own, one snapshot;
  * an empty list page adds a count), which saves the BEGIN/COMMIT round trips.
  *
  * Client quirks decided here (CLIENTS.md "Users"):
@@ -21,7 +22,7 @@ import type { Db } from '../db/database.js'
 import { isConstraintViolation } from '../db/constraint-errors.js'
 import {
   countUserMemberships, countUserMembershipsUpTo, deleteUserById, findUserWithGroups, insertUserRecorded, listUsers, listUsersByKeyset, lockUserById,
-  updateUser, type UserPage
+  updateUser, updateUserIfVersion, type UserPage
 } from '../repositories/user.repository.js'
 import { toUserWrite, type UserGroupRecord, type UserRecord, type UserWithGroups } from '../repositories/user.mapper.js'
 import { insertEvent, type EventActor, type EventOperation } from '../repositories/event.repository.js'
@@ -68,6 +69,8 @@ const SCRYPT: ScryptOptions = { N: 16384, r: 8, p: 1 }
 const MEMBER_FKEY = 'group_members__user_id__fkey'
 /** Groups of one user (GET, PUT, PATCH) read with the user in one statement; more are streamed. */
 const FIRST_GROUPS = 1_000
+/** Optimistic tries of a PUT or PATCH before it locks the row (see UserService.write). */
+const OPTIMISTIC_ATTEMPTS = 3
 /** Groups read with a list page, all its users together; a page whose users have more is streamed. */
 const LIST_GROUPS_PER_STATEMENT = 10_000
 const EXCLUDE_GROUPS_ADVICE = 'Read users with excludedAttributes=groups, and list the groups of a user with ' +
@@ -214,8 +217,42 @@ export class UserService {
     })
   }
 
-  /** Lock, check If-Match, compute the new state, check the membership rule, write. */
+  /**
+   * Read, check If-Match, compute the new state, then write it and its event in one statement
+   * that applies only if the row is still the version read: two round trips and no
+   * transaction held open while JavaScript applies the PATCH. When another write got there
+   * first, the request starts again from the new version (an If-Match then fails as it
+   * would have); after OPTIMISTIC_ATTEMPTS, or when a customer would stop being one (the
+   * membership count must be read under the row lock), it takes the locked path.
+   */
   private async write (
+    scope: UserScope, id: string, ifMatch: IfMatch, projection: ScimProjectionParams, operation: 'replace' | 'patch',
+    compute: (current: UserRecord) => { resource: ScimResourceObject, password: string | undefined }
+  ): Promise<UserResult> {
+    if (!UUID.test(id)) throw notFound(id)
+    for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+      const current = (await findUserWithGroups(this.db, scope.organizationId, id, 0))?.record
+      if (current === undefined) throw notFound(id)
+      if (ifMatch !== undefined && ifMatch !== current.version) throw ScimError.preconditionFailed()
+      const { resource, password } = compute(current)
+      canonicaliseUserType(resource)
+      if (current.userType === DEFAULT_USER_TYPE && resource.userType !== DEFAULT_USER_TYPE) break
+      const passwordHash = password === undefined ? undefined : await hashPassword(password)
+      const write = toUserWrite(resource)
+      const changed = changedAttributes(current.attributes, JSON.parse(write.attributes) as Record<string, unknown>)
+      const updated = await updateUserIfVersion(this.db, scope.organizationId, id, current.version, write, {
+        ...(passwordHash !== undefined ? { passwordHash } : {}),
+        groupLimit: groupLimitOf(projection, FIRST_GROUPS),
+        event: { operation, attributes: passwordHash === undefined ? changed : [...changed, 'password'].sort(), actor: scope.actor }
+      }).catch((error: unknown) => { throw isConstraintViolation(error, MEMBER_FKEY) ? userTypeRefused(current, resource.userType, undefined) : error })
+      if (updated === undefined) continue
+      return updated.groups.length <= FIRST_GROUPS ? toResult(updated.record, updated.groups, scope, projection) : await this.streamUser(scope, id, projection, false)
+    }
+    return await this.lockedWrite(scope, id, ifMatch, projection, operation, compute)
+  }
+
+  /** Lock, check If-Match, compute the new state, check the membership rule, write. */
+  private async lockedWrite (
     scope: UserScope, id: string, ifMatch: IfMatch, projection: ScimProjectionParams, operation: 'replace' | 'patch',
     compute: (current: UserRecord) => { resource: ScimResourceObject, password: string | undefined }
   ): Promise<UserResult> {

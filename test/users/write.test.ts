@@ -150,6 +150,22 @@ t.test('/Users PUT, PATCH, ETags, userType rule, groups', async t => {
     t.equal((await get(user.id)).headers.etag, 'W/"2"')
   })
 
+  t.test('concurrent PATCHes without If-Match: none lost, each its own version and event', async t => {
+    const user = await create({ userName: 'race.merge@example.com' })
+    const writers = 16
+    const results = await Promise.all(Array.from({ length: writers }, async (_, i) =>
+      await patch(user.id, [{ op: 'add', path: 'emails', value: [{ value: `m${i}@example.com`, type: 'other' }] }])))
+    t.same(results.map(r => r.statusCode), Array(writers).fill(200))
+    const final = (await get(user.id)).json()
+    t.same(new Set(final.emails.map((e: { value: string }) => e.value)), new Set(Array.from({ length: writers }, (_, i) => `m${i}@example.com`)),
+      'every PATCH applied to what the one before it wrote')
+    t.equal(final.meta.version, `W/"${writers + 1}"`)
+    t.same(new Set(results.map(r => r.headers.etag)).size, writers, 'each answered its own version')
+    const events = await app.inject({ method: 'GET', url: `/api/v1/events?resourceId=${user.id}`, headers: auth })
+    t.same(events.json().events.map((e: { version: string }) => e.version), Array.from({ length: writers + 1 }, (_, i) => `W/"${i + 1}"`),
+      'one event per write, in version order')
+  })
+
   t.test('If-None-Match on GET: 304 when current, 200 when stale', async t => {
     const user = await create({ userName: 'inm@example.com' })
     const notModified = await get(user.id, { 'if-none-match': 'W/"1"' })
