@@ -65,6 +65,7 @@ export interface SchemaMigrationsTable {
   applied_at: Generated<Date>
 }
 
+/** Each organization's last feed position; written only by scim_position_events (migration 0010). */
 export interface EventSequencesTable {
   organization_id: string
   last_seq: ColumnType<string, string | number, string | number>

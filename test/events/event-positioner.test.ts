@@ -31,13 +31,16 @@ async function session (t: { teardown: (fn: () => unknown) => void }, db: Db): P
   return client
 }
 
+/** The application, its organization and two sessions of its own on its database. */
+async function withTwoSessions (t: { teardown: (fn: () => unknown) => void }): Promise<{ built: Awaited<ReturnType<typeof build>>, orgId: string, one: pg.Client, two: pg.Client }> {
+  const built = await build(t)
+  return { built, orgId: await organizationOf(built), one: await session(t, built.db), two: await session(t, built.db) }
+}
+
 const RECORD = `select scim_record_event($1::uuid, 'User', gen_random_uuid(), 'delete', null, '{}', '{}', '{}', null, null, $2)`
 
 t.test('a write of the organization does not wait for another one still open', { skip: twoSessions }, async t => {
-  const built = await build(t)
-  const orgId = await organizationOf(built)
-  const slow = await session(t, built.db)
-  const fast = await session(t, built.db)
+  const { built, orgId, one: slow, two: fast } = await withTwoSessions(t)
   await slow.query('begin')
   await slow.query(RECORD, [orgId, 'slow'])
   // Before 0010 this statement waited for `slow` to end (the organization's counter row).
@@ -51,10 +54,7 @@ t.test('a write of the organization does not wait for another one still open', {
 })
 
 t.test('an event that commits after a larger-numbered one is not skipped by a reader that read past that one', { skip: twoSessions }, async t => {
-  const built = await build(t)
-  const orgId = await organizationOf(built)
-  const early = await session(t, built.db)
-  const late = await session(t, built.db)
+  const { built, orgId, one: early, two: late } = await withTwoSessions(t)
   await early.query('begin')
   const first = await early.query<{ seq: string }>(`${RECORD} as seq`, [orgId, 'numbered first'])
   await late.query('begin')

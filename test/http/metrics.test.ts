@@ -55,7 +55,7 @@ t.test('metrics', async t => {
     t.notOk(text.includes('scim_database_pool_connections'), 'no pool on embedded Postgres')
   } else {
     t.ok((sample(text, 'scim_database_pool_connections', { state: 'idle' }) ?? -1) >= 1, 'pool connections idle')
-    // A write's announcement to other instances (services/event-announcer.ts) takes a
+    // The positioning pass after a write (services/event-positioner.ts) takes a
     // connection for a moment just after it: read the pool once that is done.
     let quiet = text
     for (let i = 0; i < 100 && sample(quiet, 'scim_database_pool_connections', { state: 'in_use' }) !== 0; i++) {
