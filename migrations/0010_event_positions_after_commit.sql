@@ -5,7 +5,8 @@
 --
 -- Now an event is written with an internal number `seq` from a sequence, which takes no lock
 -- and is taken at the end of the writer's transaction, after the writer holds the row lock
--- of the resource it changed. Its place in the feed, `position`, is given after it commits,
+-- of the resource it changed. The sequence must keep CACHE 1 (the default): with a cache,
+-- each session would hold numbers taken in advance, and a later change could get a smaller one. Its place in the feed, `position`, is given after it commits,
 -- by scim_position_events below: one caller at a time (an advisory lock), it numbers every
 -- committed event that has none yet, in `seq` order, per organization from the counter row
 -- (which only it writes now). Why this loses nothing and keeps each resource's order:

@@ -117,11 +117,10 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
   app.addHook('onResponse', async request => {
     if (request.routeOptions.config.scope === 'scim:write' && request.organization !== undefined) positioner.soon()
   })
-  app.addHook('onReady', async () => {
-    positioner.startSweeping(config.eventsPollIntervalMs, error => {
-      app.log.warn({ err: error }, 'could not give new events their feed positions; trying again at the next write or poll')
-    })
+  positioner.reportErrorsTo(error => {
+    app.log.warn({ err: error }, 'could not give new events their feed positions; trying again at the next write, read or poll')
   })
+  app.addHook('onReady', async () => { positioner.startSweeping(config.eventsPollIntervalMs) })
   app.addHook('onClose', async () => { await positioner.stop() })
   const streams = new EventStreams({
     feed: services.events,
@@ -179,9 +178,9 @@ function startEventDelivery (app: FastifyInstance, config: Config, services: Ser
     allowPrivate: config.eventReceiversAllowPrivate,
     pollIntervalMs: config.eventsPollIntervalMs
   }, {
-    delivered: d => { app.log.debug({ receiver: d.receiverId, sequence: d.seq }, 'event delivered') },
+    delivered: d => { app.log.debug({ receiver: d.receiverId, seq: d.seq }, 'event delivered') },
     failed: (d, outcome, gaveUp) => {
-      app.log.warn({ receiver: d.receiverId, sequence: d.seq, attempt: d.attempts + 1, outcome: outcome.kind, error: 'error' in outcome ? outcome.error : undefined, gaveUp },
+      app.log.warn({ receiver: d.receiverId, seq: d.seq, attempt: d.attempts + 1, outcome: outcome.kind, error: 'error' in outcome ? outcome.error : undefined, gaveUp },
         gaveUp ? 'event delivery failed; receiver marked failing' : 'event delivery failed')
     },
     crashed: error => { app.log.error({ err: error }, 'event delivery round failed') }

@@ -103,7 +103,7 @@ export class EventFeedService {
     const filter = readEventFilter(input)
     const after = input.after === undefined ? '0' : decodeEventCursor(input.after)
     const limit = Math.min(Math.max(input.limit ?? DEFAULT_EVENT_PAGE, 1), MAX_EVENT_PAGE)
-    await this.positioner.run()
+    await this.positioner.runForReader()
     const records = await this.read(organizationId, after, limit, filter)
     const last = records[records.length - 1]
     return {
@@ -121,7 +121,7 @@ export class EventFeedService {
   /** The organization's latest position ('0' before its first event): a stream without a cursor starts after it. */
   async latest (organizationId: string): Promise<string> {
     // After a pass, so that a write that answered before the stream was asked for is history.
-    await this.positioner.run()
+    await this.positioner.runForReader()
     const row = await this.db.selectFrom('event_sequences').select(eb => eb.cast<string>('last_seq', 'text').as('seq'))
       .where('organization_id', '=', organizationId).executeTakeFirst()
     return row?.seq ?? '0'

@@ -27,13 +27,19 @@ export class EventPositioner {
   #next: Promise<void> | undefined
   #timer: NodeJS.Timeout | undefined
   #sweeper: NodeJS.Timeout | undefined
+  #stopped = false
   #onError: (error: unknown) => void = () => {}
 
   constructor (private readonly db: Db, private readonly wakeups: EventWakeups) {}
 
+  /** Where failed passes that nobody awaits are reported (the application's log). */
+  reportErrorsTo (onError: (error: unknown) => void): void {
+    this.#onError = onError
+  }
+
   /** A write committed: position its events within POSITION_DELAY_MS. */
   soon (): void {
-    if (this.#timer !== undefined) return
+    if (this.#timer !== undefined || this.#stopped) return
     this.#timer = setTimeout(() => {
       this.#timer = undefined
       this.run().catch(this.#onError)
@@ -55,11 +61,19 @@ export class EventPositioner {
     return await this.#next
   }
 
-  /** Passes every `intervalMs` from now on; failures (the database away) go to `onError`. */
-  startSweeping (intervalMs: number, onError: (error: unknown) => void): void {
-    this.#onError = onError
+  /**
+   * For readers: a pass as `run`, but a failed one is reported and not thrown. The feed stays
+   * complete without it (events still waiting are read after their pass, at the next
+   * page); one organization's read must not fail because the shared pass did.
+   */
+  async runForReader (): Promise<void> {
+    await this.run().catch(this.#onError)
+  }
+
+  /** Passes every `intervalMs` from now on; failures (the database away) are reported. */
+  startSweeping (intervalMs: number): void {
     this.stopSweeping()
-    this.#sweeper = setInterval(() => { this.run().catch(onError) }, intervalMs)
+    this.#sweeper = setInterval(() => { this.run().catch(this.#onError) }, intervalMs)
     this.#sweeper.unref()
   }
 
@@ -68,6 +82,7 @@ export class EventPositioner {
    * pool closes). A failure here loses nothing: the next pass of any instance does it.
    */
   async stop (): Promise<void> {
+    this.#stopped = true
     this.stopSweeping()
     clearTimeout(this.#timer)
     this.#timer = undefined

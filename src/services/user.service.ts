@@ -230,6 +230,15 @@ export class UserService {
     compute: (current: UserRecord) => { resource: ScimResourceObject, password: string | undefined }
   ): Promise<UserResult> {
     if (!UUID.test(id)) throw notFound(id)
+    // scrypt is slow: hash a password once, not once per try (a try that lost its race retries with the same one).
+    const hashes = new Map<string, string>()
+    const hashOnce = async (password: string): Promise<string> => {
+      const known = hashes.get(password)
+      if (known !== undefined) return known
+      const hash = await hashPassword(password)
+      hashes.set(password, hash)
+      return hash
+    }
     for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
       const current = (await findUserWithGroups(this.db, scope.organizationId, id, 0))?.record
       if (current === undefined) throw notFound(id)
@@ -237,7 +246,7 @@ export class UserService {
       const { resource, password } = compute(current)
       canonicaliseUserType(resource)
       if (current.userType === DEFAULT_USER_TYPE && resource.userType !== DEFAULT_USER_TYPE) break
-      const passwordHash = password === undefined ? undefined : await hashPassword(password)
+      const passwordHash = password === undefined ? undefined : await hashOnce(password)
       const write = toUserWrite(resource)
       const changed = changedAttributes(current.attributes, JSON.parse(write.attributes) as Record<string, unknown>)
       const updated = await updateUserIfVersion(this.db, scope.organizationId, id, current.version, write, {

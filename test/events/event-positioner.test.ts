@@ -125,3 +125,20 @@ t.test('on Postgres: the writer\'s transaction notifies no one; the positioning 
   t.equal(created.statusCode, 201)
   t.equal(await next(), orgId, 'a write through the API is announced soon after it answered')
 })
+
+t.test('a positioning pass that fails does not fail the reads of the feed', async t => {
+  const built = await build(t)
+  const created = await built.app.inject({ method: 'POST', url: '/scim/v2/Users', headers: { ...built.auth, 'content-type': 'application/scim+json' }, payload: { schemas: [USER], userName: 'before@example.com' } })
+  t.equal(created.statusCode, 201)
+  const before = await readAll(built.app, built.auth)
+  t.equal(before.events.length, 1)
+  // The pass's function gone for a while, as if Postgres refused it.
+  await sql`alter function scim_position_events(integer) rename to scim_position_events_away`.execute(built.db)
+  const page = await readFeed(built.app, built.auth)
+  t.equal(page.status, 200, 'the page is read without the pass')
+  t.same(page.events.map(e => e.resourceId), [created.json().id])
+  t.ok(built.logs.some(line => String(line.msg).includes('feed positions')), 'and the failure is logged')
+  await sql`alter function scim_position_events_away(integer) rename to scim_position_events`.execute(built.db)
+  const later = await built.app.inject({ method: 'POST', url: '/scim/v2/Users', headers: { ...built.auth, 'content-type': 'application/scim+json' }, payload: { schemas: [USER], userName: 'after@example.com' } })
+  t.same((await readFeed(built.app, built.auth, { after: before.cursor })).events.map(e => e.resourceId), [later.json().id], 'and the next pass catches up')
+})

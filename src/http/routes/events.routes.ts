@@ -62,7 +62,7 @@ export function registerEventRoutes (scope: FastifyInstance, services: Services,
     schema: {
       tags,
       summary: 'Changes of users and groups, oldest first, paged by an opaque cursor',
-      description: 'Every committed change of a user or group of the token\'s organization, in the order they committed. ' +
+      description: 'Every committed change of a user or group of the token\'s organization, in feed order (each user\'s and group\'s changes in the order they were made). ' +
         'Start without `after`, then pass `nextCursor`; an empty page keeps the same cursor, so polling with it never misses ' +
         'an event. With `resourceId`, the history of one user or group.',
       querystring: {
