@@ -54,25 +54,6 @@ export async function lockUserById (db: Executor, organizationId: string, id: st
  * Writes a new state and bumps the version. `passwordHash` undefined keeps the stored hash.
  * With `groupLimit`, RETURNING carries the user's first groups too (no extra round trip).
  */
-export async function updateUser (
-  db: Executor, organizationId: string, id: string, write: UserWrite,
-  options: { passwordHash?: string, groupLimit?: number } = {}
-): Promise<UserWithGroups> {
-  const row = await db.updateTable('users')
-    .set({
-      ...write,
-      ...(options.passwordHash !== undefined ? { password_hash: options.passwordHash } : {}),
-      version: sql<number>`version + 1`,
-      // clock_timestamp, not now(): two writes in one transaction still get distinct times.
-      last_modified: sql<Date>`clock_timestamp()`
-    })
-    .where('organization_id', '=', organizationId).where('id', '=', id)
-    .returning(USER_COLUMNS)
-    .$if((options.groupLimit ?? 0) > 0, query => query.returning(() => groupsOfUser(db, 'users', options.groupLimit ?? 0).as('groups')))
-    .executeTakeFirstOrThrow()
-  return toUserWithGroups(row)
-}
-
 /**
  * The user's write and its change event in ONE statement, applied only if the row is still at
  * `expectedVersion` (optimistic concurrency): undefined when another write got there first,

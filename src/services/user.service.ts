@@ -22,7 +22,7 @@ import type { Db } from '../db/database.js'
 import { isConstraintViolation } from '../db/constraint-errors.js'
 import {
   countUserMemberships, countUserMembershipsUpTo, deleteUserById, findUserWithGroups, insertUserRecorded, listUsers, listUsersByKeyset, lockUserById,
-  updateUser, updateUserIfVersion, type UserPage
+  updateUserIfVersion, type UserPage
 } from '../repositories/user.repository.js'
 import { toUserWrite, type UserGroupRecord, type UserRecord, type UserWithGroups } from '../repositories/user.mapper.js'
 import { insertEvent, type EventActor, type EventOperation } from '../repositories/event.repository.js'
@@ -230,62 +230,65 @@ export class UserService {
     compute: (current: UserRecord) => { resource: ScimResourceObject, password: string | undefined }
   ): Promise<UserResult> {
     if (!UUID.test(id)) throw notFound(id)
-    // scrypt is slow: hash a password once, not once per try (a try that lost its race retries with the same one).
-    const hashes = new Map<string, string>()
-    const hashOnce = async (password: string): Promise<string> => {
-      const known = hashes.get(password)
-      if (known !== undefined) return known
-      const hash = await hashPassword(password)
-      hashes.set(password, hash)
-      return hash
-    }
+    const hash = hashOnce()
     for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
-      const current = (await findUserWithGroups(this.db, scope.organizationId, id, 0))?.record
-      if (current === undefined) throw notFound(id)
-      if (ifMatch !== undefined && ifMatch !== current.version) throw ScimError.preconditionFailed()
+      const current = checkedVersion((await findUserWithGroups(this.db, scope.organizationId, id, 0))?.record, id, ifMatch)
       const { resource, password } = compute(current)
       canonicaliseUserType(resource)
       if (current.userType === DEFAULT_USER_TYPE && resource.userType !== DEFAULT_USER_TYPE) break
-      const passwordHash = password === undefined ? undefined : await hashOnce(password)
-      const write = toUserWrite(resource)
-      const changed = changedAttributes(current.attributes, JSON.parse(write.attributes) as Record<string, unknown>)
-      const updated = await updateUserIfVersion(this.db, scope.organizationId, id, current.version, write, {
-        ...(passwordHash !== undefined ? { passwordHash } : {}),
-        groupLimit: groupLimitOf(projection, FIRST_GROUPS),
-        event: { operation, attributes: passwordHash === undefined ? changed : [...changed, 'password'].sort(), actor: scope.actor }
-      }).catch((error: unknown) => { throw isConstraintViolation(error, MEMBER_FKEY) ? userTypeRefused(current, resource.userType, undefined) : error })
+      const updated = await this.writeVersion(this.db, scope, current, resource, await hash(password), projection, operation)
       if (updated === undefined) continue
       return updated.groups.length <= FIRST_GROUPS ? toResult(updated.record, updated.groups, scope, projection) : await this.streamUser(scope, id, projection, false)
     }
-    return await this.lockedWrite(scope, id, ifMatch, projection, operation, compute)
-  }
-
-  /** Lock, check If-Match, compute the new state, check the membership rule, write. */
-  private async lockedWrite (
-    scope: UserScope, id: string, ifMatch: IfMatch, projection: ScimProjectionParams, operation: 'replace' | 'patch',
-    compute: (current: UserRecord) => { resource: ScimResourceObject, password: string | undefined }
-  ): Promise<UserResult> {
     return await this.db.transaction().execute(async trx => {
-      const current = await this.lock(trx, scope, id, ifMatch)
+      const current = checkedVersion(await lockUserById(trx, scope.organizationId, id), id, ifMatch)
       const { resource, password } = compute(current)
       canonicaliseUserType(resource)
       await checkUserTypeChange(trx, scope, current, String(resource.userType))
-      const passwordHash = password === undefined ? undefined : await hashPassword(password)
-      const write = toUserWrite(resource)
-      const updated = await updateUser(trx, scope.organizationId, id, write, { passwordHash, groupLimit: groupLimitOf(projection, FIRST_GROUPS) })
-        .catch((error: unknown) => { throw isConstraintViolation(error, MEMBER_FKEY) ? userTypeRefused(current, resource.userType, undefined) : error })
-      const changed = changedAttributes(current.attributes, JSON.parse(write.attributes) as Record<string, unknown>)
-      await recordUserEvent(trx, scope, updated.record, operation, passwordHash === undefined ? changed : [...changed, 'password'].sort())
+      // Locked: the row is at the version just read.
+      const updated = await this.writeVersion(trx, scope, current, resource, await hash(password), projection, operation)
+      if (updated === undefined) throw new Error(`user ${id} changed while locked`)
       return updated.groups.length <= FIRST_GROUPS ? toResult(updated.record, updated.groups, scope, projection) : undefined
     // More groups than one statement carries: streamed after the commit (its ETag is that snapshot's version).
     }).then(async result => result ?? await this.streamUser(scope, id, projection, false))
   }
 
+  /** The write and its event, if the row is still at `current.version` (undefined: it is not, nothing written). */
+  private async writeVersion (
+    executor: Db, scope: UserScope, current: UserRecord, resource: ScimResourceObject, passwordHash: string | undefined,
+    projection: ScimProjectionParams, operation: 'replace' | 'patch'
+  ): Promise<UserWithGroups | undefined> {
+    const write = toUserWrite(resource)
+    const changed = changedAttributes(current.attributes, JSON.parse(write.attributes) as Record<string, unknown>)
+    return await updateUserIfVersion(executor, scope.organizationId, current.id, current.version, write, {
+      ...(passwordHash !== undefined ? { passwordHash } : {}),
+      groupLimit: groupLimitOf(projection, FIRST_GROUPS),
+      event: { operation, attributes: passwordHash === undefined ? changed : [...changed, 'password'].sort(), actor: scope.actor }
+    }).catch((error: unknown) => { throw isConstraintViolation(error, MEMBER_FKEY) ? userTypeRefused(current, resource.userType, undefined) : error })
+  }
+
   private async lock (trx: Db, scope: UserScope, id: string, ifMatch: IfMatch): Promise<UserRecord> {
-    const current = UUID.test(id) ? await lockUserById(trx, scope.organizationId, id) : undefined
-    if (current === undefined) throw notFound(id)
-    if (ifMatch !== undefined && ifMatch !== current.version) throw ScimError.preconditionFailed()
-    return current
+    return checkedVersion(UUID.test(id) ? await lockUserById(trx, scope.organizationId, id) : undefined, id, ifMatch)
+  }
+}
+
+/** The user as read, or 404; 412 when If-Match names another version. */
+function checkedVersion (current: UserRecord | undefined, id: string, ifMatch: IfMatch): UserRecord {
+  if (current === undefined) throw notFound(id)
+  if (ifMatch !== undefined && ifMatch !== current.version) throw ScimError.preconditionFailed()
+  return current
+}
+
+/**
+ * Hashes for one request: scrypt is slow, and a write that retries (it lost its race) sets
+ * the same password again, so it is hashed once.
+ */
+function hashOnce (): (password: string | undefined) => Promise<string | undefined> {
+  let hashed: { password: string, hash: Promise<string> } | undefined
+  return async password => {
+    if (password === undefined) return undefined
+    if (hashed?.password !== password) hashed = { password, hash: hashPassword(password) }
+    return await hashed.hash
   }
 }
 

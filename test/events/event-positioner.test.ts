@@ -39,6 +39,11 @@ async function withTwoSessions (t: { teardown: (fn: () => unknown) => void }): P
 
 const RECORD = `select scim_record_event($1::uuid, 'User', gen_random_uuid(), 'delete', null, '{}', '{}', '{}', null, null, $2)`
 
+/** Records an event (request id `label`) as a writer's statement would, through Kysely. */
+async function record (executor: Db, orgId: string, label: string): Promise<void> {
+  await sql`select scim_record_event(${orgId}::uuid, 'User', gen_random_uuid(), 'delete', null, '{}', '{}', '{}', null, null, ${label})`.execute(executor)
+}
+
 t.test('a write of the organization does not wait for another one still open', { skip: twoSessions }, async t => {
   const { built, orgId, one: slow, two: fast } = await withTwoSessions(t)
   await slow.query('begin')
@@ -72,12 +77,12 @@ t.test('an event that commits after a larger-numbered one is not skipped by a re
 t.test('a rolled-back event never gets a position; positions continue per organization', async t => {
   const built = await build(t)
   const orgId = await organizationOf(built)
-  await built.db.transaction().execute(async trx => { await sql.raw(RECORD.replace('$1', `'${orgId}'`).replace('$2', "'kept 1'")).execute(trx) })
+  await built.db.transaction().execute(async trx => { await record(trx, orgId, 'kept 1') })
   await built.db.transaction().execute(async trx => {
-    await sql.raw(RECORD.replace('$1', `'${orgId}'`).replace('$2', "'rolled back'")).execute(trx)
+    await record(trx, orgId, 'rolled back')
     await sql`select 1/0`.execute(trx)
   }).catch(() => {})
-  await built.db.transaction().execute(async trx => { await sql.raw(RECORD.replace('$1', `'${orgId}'`).replace('$2', "'kept 2'")).execute(trx) })
+  await built.db.transaction().execute(async trx => { await record(trx, orgId, 'kept 2') })
   const events = (await readAll(built.app, built.auth)).events
   t.same(events.map(e => e.requestId), ['kept 1', 'kept 2'])
   t.same(events.map(e => e.sequence), ['1', '2'], 'the organization\'s own numbers, from 1')
@@ -92,7 +97,7 @@ t.test('an event no instance positioned after its write is positioned by the swe
   await built.app.ready()
   const orgId = await organizationOf(built)
   // Written as by an instance that crashed after its commit: no pass follows the write.
-  await sql.raw(RECORD.replace('$1', `'${orgId}'`).replace('$2', "'orphan'")).execute(built.db)
+  await record(built.db, orgId, 'orphan')
   await built.services.wakeups.wait(orgId, 10_000)
   const positioned = await sql<{ position: string | null }>`select position::text from events where organization_id = ${orgId}`.execute(built.db)
   t.same(positioned.rows.map(row => row.position), ['1'], 'positioned without any read or write on this instance')
@@ -111,8 +116,8 @@ t.test('on Postgres: the writer\'s transaction notifies no one; the positioning 
     return payloads.shift() as string
   }
   await built.db.transaction().execute(async trx => {
-    await sql.raw(RECORD.replace('$1', `'${orgId}'`).replace('$2', "'one'")).execute(trx)
-    await sql.raw(RECORD.replace('$1', `'${orgId}'`).replace('$2', "'two'")).execute(trx)
+    await record(trx, orgId, 'one')
+    await record(trx, orgId, 'two')
   })
   await sql`select pg_notify('scim_events', 'marker')`.execute(built.db)
   t.equal(await next(), 'marker', 'no notification from the transaction that recorded the events')

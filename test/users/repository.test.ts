@@ -2,7 +2,7 @@ import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs,
 import { CompiledQuery, sql } from 'kysely'
 import t from 'tap'
 import { loadConfig } from '../../src/config.js'
-import { listUsers, lockUserById, updateUser, userListQuery, type UserListQuery } from '../../src/repositories/user.repository.js'
+import { listUsers, lockUserById, updateUserIfVersion, userListQuery, type UserListQuery } from '../../src/repositories/user.repository.js'
 import { parseResolvedFilter } from '../../src/scim/filter/resolve.js'
 import { USER_RESOURCE } from '../../src/scim/schema/registry.js'
 import { toUserWrite } from '../../src/repositories/user.mapper.js'
@@ -24,6 +24,10 @@ class QueryRecorder implements KyselyPlugin {
     return args.result
   }
 }
+
+
+/** A change event with nothing but its kind (these tests are about the user row). */
+const NO_EVENT_DETAIL = { operation: 'patch', attributes: [], actor: undefined } as const
 
 t.test('users repository and service on a real database', async t => {
   const handle = await createTestDatabase(t)
@@ -86,14 +90,20 @@ t.test('users repository and service on a real database', async t => {
     t.same([none.totalResults, none.users.length], [0, 0], 'nothing on the first page: nothing at all')
   })
 
-  t.test('updateUser bumps the version and keeps the password hash unless given', async t => {
+  t.test('updateUserIfVersion bumps the version and keeps the password hash unless given; a stale version writes nothing', async t => {
     const before = await db.selectFrom('users').select(['version', 'password_hash']).where('id', '=', ids[1] as string).executeTakeFirstOrThrow()
-    const { record, groups } = await updateUser(db, organization.id, ids[1] as string, toUserWrite({ userName: 'u1@example.com', userType: 'customer', active: false }), { groupLimit: 101 })
+    const write = toUserWrite({ userName: 'u1@example.com', userType: 'customer', active: false })
+    const updated = await updateUserIfVersion(db, organization.id, ids[1] as string, before.version, write, { groupLimit: 101, event: NO_EVENT_DETAIL })
+    if (updated === undefined) throw new Error('the current version was refused')
+    const { record, groups } = updated
     t.same(groups.map(g => g.groupId), [group.id], 'groups come back with the update')
     t.equal(record.version, before.version + 1)
     t.equal(record.active, false)
     const after = await db.selectFrom('users').select('password_hash').where('id', '=', ids[1] as string).executeTakeFirstOrThrow()
     t.equal(after.password_hash, before.password_hash)
+    t.equal(await updateUserIfVersion(db, organization.id, ids[1] as string, before.version, write, { groupLimit: 0, event: NO_EVENT_DETAIL }), undefined)
+    const again = await db.selectFrom('users').select('version').where('id', '=', ids[1] as string).executeTakeFirstOrThrow()
+    t.equal(again.version, record.version, 'the stale write changed nothing')
   })
 
   t.test('lockUserById is scoped by organization', async t => {
@@ -112,7 +122,9 @@ t.test('users repository and service on a real database', async t => {
       const row = await lockUserById(trx, organization.id, id)
       firstLocked()
       await firstHolds
-      return (await updateUser(trx, organization.id, id, toUserWrite({ ...row?.attributes, title: 'first' }))).record
+      const updated = await updateUserIfVersion(trx, organization.id, id, row?.version ?? 0, toUserWrite({ ...row?.attributes, title: 'first' }), { groupLimit: 0, event: NO_EVENT_DETAIL })
+      if (updated === undefined) throw new Error('the locked version was refused')
+      return updated.record
     })
     await locked
     const second = db.transaction().execute(async trx => (await lockUserById(trx, organization.id, id))?.version)
