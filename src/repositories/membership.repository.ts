@@ -10,6 +10,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely'
 import type { Database } from '../db/schema.js'
 import type { EventActor } from './event.repository.js'
+import { compiledOnce } from './compiled-once.js'
 import { toGroupMemberRecord, type GroupMemberRecord } from './group.mapper.js'
 
 type Executor = Kysely<Database>
@@ -139,8 +140,8 @@ export interface MemberChangeOutcome {
 }
 
 /**
- * Adds and removes members of one group in ONE statement (migration 0007's
- * scim_change_group_members_recorded): under the group row's lock, If-Match, the membership
+ * Adds and removes members of one group in ONE statement (scim_change_group_members_recorded,
+ * migrations 0007 and 0011): under the group row's lock, If-Match, the membership
  * rule, the insert and delete, the version bump and the change feed's event. `add` and `remove` must be disjoint UUID lists.
  * `ifMatch` -1 never matches.
  */
@@ -148,11 +149,10 @@ export async function changeGroupMembers (
   db: Executor, organizationId: string, groupId: string, add: readonly string[], remove: readonly string[], ifMatch: number | undefined,
   actor: EventActor | undefined
 ): Promise<MemberChangeOutcome> {
-  const result = await sql<{
-    group_exists: boolean, version_mismatch: boolean, refused_ids: string[] | null, added_count: number, removed_count: number, group_version: number | null
-  }>`select * from scim_change_group_members_recorded(${organizationId}::uuid, ${groupId}::uuid, ${[...add]}::uuid[], ${[...remove]}::uuid[],
-    ${ifMatch ?? null}::int, ${actor?.tokenId ?? null}::uuid, ${actor?.tokenLabel ?? null}::text, ${actor?.requestId ?? null}::text)`
-    .execute(db)
+  const result = await changeMembersQuery(db, {
+    organizationId, groupId, add: [...add], remove: [...remove], ifMatch: ifMatch ?? null,
+    tokenId: actor?.tokenId ?? null, tokenLabel: actor?.tokenLabel ?? null, requestId: actor?.requestId ?? null
+  })
   const row = result.rows[0]
   if (row === undefined) throw new Error('scim_change_group_members returned no row')
   return {
@@ -164,3 +164,15 @@ export async function changeGroupMembers (
     version: row.group_version ?? undefined
   }
 }
+
+type ChangeMembersValues = {
+  organizationId: string, groupId: string, add: string[], remove: string[], ifMatch: number | null,
+  tokenId: string | null, tokenLabel: string | null, requestId: string | null
+}
+
+// Compiled once (compiled-once.ts): every membership PATCH of every client sends this text.
+const changeMembersQuery = compiledOnce<ChangeMembersValues, {
+  group_exists: boolean, version_mismatch: boolean, refused_ids: string[] | null, added_count: number, removed_count: number, group_version: number | null
+}>((_db, param) => sql`select * from scim_change_group_members_recorded(${param('organizationId')}::uuid, ${param('groupId')}::uuid,
+  ${param('add')}::uuid[], ${param('remove')}::uuid[], ${param('ifMatch')}::int, ${param('tokenId')}::uuid, ${param('tokenLabel')}::text,
+  ${param('requestId')}::text)`)

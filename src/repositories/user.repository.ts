@@ -9,11 +9,12 @@ import type { EventActor } from './event.repository.js'
 import type { ScimKeysetFetch, ScimKeysetKey } from '../scim/cursor.js'
 import type { ScimFilter } from '../scim/filter/ast.js'
 import { USER_SCHEMA } from '../scim/schema/registry.js'
+import { compiledOnce, type CompiledOnceQuery } from './compiled-once.js'
 import { compileUserFilter, userSortExpression } from './filter-sql.js'
 import { keysetCondition, keysetCreatedAt, keysetDirection } from './keyset.js'
 import { pageTotal, totalOfEmptyPage } from './page-total.js'
 import {
-  USER_COLUMNS, toUserRecord, toUserWithGroups, type UserGroupJson, type UserRecord, type UserWithGroups, type UserWrite
+  USER_COLUMNS, toUserRecord, toUserWithGroups, type UserGroupJson, type UserRecord, type UserRow, type UserWithGroups, type UserWrite
 } from './user.mapper.js'
 
 type Executor = Kysely<Database>
@@ -27,16 +28,36 @@ export async function insertUserRecorded (
   db: Executor, organizationId: string, write: UserWrite, passwordHash: string | null, event: { attributes: readonly string[], actor: EventActor | undefined }
 ): Promise<UserRecord> {
   const actor = event.actor ?? {}
-  const row = await db.with('inserted', qb => qb.insertInto('users')
-    .values({ organization_id: organizationId, ...write, password_hash: passwordHash })
-    .returning(USER_COLUMNS))
-    .selectFrom('inserted')
-    .select(['id', 'organization_id', 'user_name', 'user_type', 'active', 'attributes', 'version', 'created_at', 'last_modified'])
-    .select(sql<string>`scim_record_event(inserted.organization_id, 'User', inserted.id, 'create', inserted.version, ${[...event.attributes]}::text[],
-      '{}'::uuid[], '{}'::uuid[], ${actor.tokenId ?? null}::uuid, ${actor.tokenLabel ?? null}::text, ${actor.requestId ?? null}::text)::text`.as('seq'))
-    .executeTakeFirstOrThrow()
+  const result = await insertUserQuery(db, {
+    ...write,
+    organizationId, passwordHash, changed: [...event.attributes],
+    tokenId: actor.tokenId ?? null, tokenLabel: actor.tokenLabel ?? null, requestId: actor.requestId ?? null
+  })
+  const row = result.rows[0]
+  if (row === undefined) throw new Error('insert into users returned no row')
   return toUserRecord(row)
 }
+
+type InsertUserValues = UserWrite & {
+  organizationId: string, passwordHash: string | null, changed: string[], tokenId: string | null, tokenLabel: string | null, requestId: string | null
+}
+
+const insertUserQuery = compiledOnce<InsertUserValues, UserRow>((db, param) => db.with('inserted', qb => qb.insertInto('users')
+  .values({
+    organization_id: param('organizationId'),
+    user_name: param('user_name'),
+    external_id: param('external_id'),
+    display_name: param('display_name'),
+    user_type: param('user_type'),
+    active: param('active'),
+    attributes: param('attributes'),
+    password_hash: param('passwordHash')
+  })
+  .returning(USER_COLUMNS))
+  .selectFrom('inserted')
+  .select(['id', 'organization_id', 'user_name', 'user_type', 'active', 'attributes', 'version', 'created_at', 'last_modified'])
+  .select(sql<string>`scim_record_event(inserted.organization_id, 'User', inserted.id, 'create', inserted.version, ${param('changed')}::text[],
+    '{}'::uuid[], '{}'::uuid[], ${param('tokenId')}::uuid, ${param('tokenLabel')}::text, ${param('requestId')}::text)::text`.as('seq')))
 
 /**
  * `select … for update`: the row stays locked until the transaction ends, so If-Match, the
@@ -51,37 +72,59 @@ export async function lockUserById (db: Executor, organizationId: string, id: st
 }
 
 /**
- * Writes a new state and bumps the version. `passwordHash` undefined keeps the stored hash.
- * With `groupLimit`, RETURNING carries the user's first groups too (no extra round trip).
- */
-/**
  * The user's write and its change event in ONE statement, applied only if the row is still at
  * `expectedVersion` (optimistic concurrency): undefined when another write got there first,
- * and then nothing was written. The update's row lock is taken before the event takes its
- * number, so one user's events keep their order (migration 0010).
+ * and then nothing was written. `passwordHash` undefined keeps the stored hash; with
+ * `groupLimit`, RETURNING carries the user's first groups too (no extra round trip). The
+ * update's row lock is taken before the event takes its number, so one user's events keep
+ * their order (migration 0010).
  */
 export async function updateUserIfVersion (
   db: Executor, organizationId: string, id: string, expectedVersion: number, write: UserWrite,
   options: { passwordHash?: string, groupLimit: number, event: { operation: 'replace' | 'patch', attributes: readonly string[], actor: EventActor | undefined } }
 ): Promise<UserWithGroups | undefined> {
   const actor = options.event.actor ?? {}
-  const row = await db.with('updated', qb => qb.updateTable('users')
+  const shape = (options.passwordHash !== undefined ? 1 : 0) + (options.groupLimit > 0 ? 2 : 0)
+  const query = (updateUserQueries[shape] ??= updateUserQuery(options.passwordHash !== undefined, options.groupLimit > 0))
+  const result = await query(db, {
+    ...write,
+    organizationId, id, expectedVersion, passwordHash: options.passwordHash ?? null, groupLimit: options.groupLimit,
+    operation: options.event.operation, changed: [...options.event.attributes],
+    tokenId: actor.tokenId ?? null, tokenLabel: actor.tokenLabel ?? null, requestId: actor.requestId ?? null
+  })
+  const row = result.rows[0]
+  return row && toUserWithGroups(row)
+}
+
+type UpdateUserValues = UserWrite & {
+  organizationId: string, id: string, expectedVersion: number, passwordHash: string | null, groupLimit: number,
+  operation: string, changed: string[], tokenId: string | null, tokenLabel: string | null, requestId: string | null
+}
+
+/** updateUserIfVersion's four shapes (with or without a new password hash, with or without groups), each compiled once. */
+const updateUserQueries: Array<CompiledOnceQuery<UpdateUserValues, UserRow & { groups?: UserGroupJson[] | null }>> = []
+
+function updateUserQuery (setsPassword: boolean, withGroups: boolean): CompiledOnceQuery<UpdateUserValues, UserRow & { groups?: UserGroupJson[] | null }> {
+  return compiledOnce<UpdateUserValues, UserRow & { groups?: UserGroupJson[] | null }>((db, param) => db.with('updated', qb => qb.updateTable('users')
     .set({
-      ...write,
-      ...(options.passwordHash !== undefined ? { password_hash: options.passwordHash } : {}),
+      user_name: param('user_name'),
+      external_id: param('external_id'),
+      display_name: param('display_name'),
+      user_type: param('user_type'),
+      active: param('active'),
+      attributes: param('attributes'),
+      ...(setsPassword ? { password_hash: param('passwordHash') } : {}),
       version: sql<number>`version + 1`,
       last_modified: sql<Date>`clock_timestamp()`
     })
-    .where('organization_id', '=', organizationId).where('id', '=', id).where('version', '=', expectedVersion)
+    .where('organization_id', '=', param('organizationId')).where('id', '=', param('id')).where('version', '=', param('expectedVersion'))
     .returning(USER_COLUMNS))
     .selectFrom('updated')
     .select(['id', 'organization_id', 'user_name', 'user_type', 'active', 'attributes', 'version', 'created_at', 'last_modified'])
-    .$if(options.groupLimit > 0, query => query.select(() => groupsOfUser(db, 'updated', options.groupLimit).as('groups')))
-    .select(sql<string>`scim_record_event(updated.organization_id, 'User', updated.id, ${options.event.operation}, updated.version,
-      ${[...options.event.attributes]}::text[], '{}'::uuid[], '{}'::uuid[], ${actor.tokenId ?? null}::uuid, ${actor.tokenLabel ?? null}::text,
-      ${actor.requestId ?? null}::text)::text`.as('seq'))
-    .executeTakeFirst()
-  return row && toUserWithGroups(row)
+    .$if(withGroups, query => query.select(() => groupsOfUser(db, 'updated', param('groupLimit')).as('groups')))
+    .select(sql<string>`scim_record_event(updated.organization_id, 'User', updated.id, ${param('operation')}, updated.version,
+      ${param('changed')}::text[], '{}'::uuid[], '{}'::uuid[], ${param('tokenId')}::uuid, ${param('tokenLabel')}::text,
+      ${param('requestId')}::text)::text`.as('seq')))
 }
 
 /** Memberships go with the user (ON DELETE CASCADE of group_members__user_id__fkey). */
@@ -201,11 +244,21 @@ export async function countUserMembershipsUpTo (db: Executor, organizationId: st
 
 /** One user, with its first `groupLimit` groups (0: none), in one statement. */
 export async function findUserWithGroups (db: Executor, organizationId: string, id: string, groupLimit: number): Promise<UserWithGroups | undefined> {
-  const row = await db.selectFrom('users').select(USER_COLUMNS)
-    .$if(groupLimit > 0, query => query.select(() => groupsOfUser(db, 'users', groupLimit).as('groups')))
-    .where('users.organization_id', '=', organizationId).where('users.id', '=', id)
-    .executeTakeFirst()
+  const values = { organizationId, id, groupLimit }
+  const result = groupLimit > 0 ? await findUserQuery.withGroups(db, values) : await findUserQuery.alone(db, values)
+  const row = result.rows[0]
   return row && toUserWithGroups(row)
+}
+
+type FindUserValues = { organizationId: string, id: string, groupLimit: number }
+
+// The two shapes of findUserWithGroups, compiled once (compiled-once.ts): every read and write of one user goes through them.
+const findUserQuery = {
+  alone: compiledOnce<FindUserValues, UserRow>((db, param) => db.selectFrom('users').select(USER_COLUMNS)
+    .where('users.organization_id', '=', param('organizationId')).where('users.id', '=', param('id'))),
+  withGroups: compiledOnce<FindUserValues, UserRow & { groups: UserGroupJson[] | null }>((db, param) => db.selectFrom('users').select(USER_COLUMNS)
+    .select(() => groupsOfUser(db, 'users', param('groupLimit')).as('groups'))
+    .where('users.organization_id', '=', param('organizationId')).where('users.id', '=', param('id')))
 }
 
 /** A count statement, run alone or as a scalar subquery of a page's statement. */
