@@ -127,6 +127,63 @@ function updateUserQuery (setsPassword: boolean, withGroups: boolean): CompiledO
       ${param('requestId')}::text)::text`.as('seq')))
 }
 
+/**
+ * A PATCH of plain singular attributes (scim/patch/singular-changes.ts) in ONE statement,
+ * without reading the user first: the attributes are merged into the stored document (and
+ * `active` and `displayName` into their columns), the version bumped, the event recorded with
+ * the attributes whose stored value differed, at `ifMatch` when given. Undefined when no row
+ * was written: no such user, or not at `ifMatch` (the caller then takes the general path,
+ * which tells which). The row lock is taken by `old` (FOR UPDATE) before the update and the
+ * event, so `previous` is the version the update replaces and events keep their order.
+ */
+export async function patchUserSingular (
+  db: Executor, organizationId: string, id: string, ifMatch: number | undefined, changes: Readonly<Record<string, unknown>>,
+  options: { groupLimit: number, actor: EventActor | undefined }
+): Promise<UserWithGroups | undefined> {
+  const actor = options.actor ?? {}
+  const query = options.groupLimit > 0 ? (patchSingularQueries.withGroups ??= patchSingularQuery(true)) : (patchSingularQueries.alone ??= patchSingularQuery(false))
+  const result = await query(db, {
+    organizationId, id, ifMatch: ifMatch ?? null, groupLimit: options.groupLimit, changes: JSON.stringify(changes),
+    active: typeof changes.active === 'boolean' ? changes.active : null,
+    setsDisplayName: changes.displayName !== undefined, displayName: typeof changes.displayName === 'string' ? changes.displayName : null,
+    tokenId: actor.tokenId ?? null, tokenLabel: actor.tokenLabel ?? null, requestId: actor.requestId ?? null
+  })
+  const row = result.rows[0]
+  return row && toUserWithGroups(row)
+}
+
+type PatchSingularValues = {
+  organizationId: string, id: string, ifMatch: number | null, groupLimit: number, changes: string,
+  active: boolean | null, setsDisplayName: boolean, displayName: string | null,
+  tokenId: string | null, tokenLabel: string | null, requestId: string | null
+}
+
+const patchSingularQueries: { alone?: CompiledOnceQuery<PatchSingularValues, UserRow>, withGroups?: CompiledOnceQuery<PatchSingularValues, UserRow> } = {}
+
+function patchSingularQuery (withGroups: boolean): CompiledOnceQuery<PatchSingularValues, UserRow & { groups?: UserGroupJson[] | null }> {
+  return compiledOnce<PatchSingularValues, UserRow & { groups?: UserGroupJson[] | null }>((db, param) => db
+    .with('old', qb => qb.selectFrom('users').select(['users.id', 'users.attributes'])
+      .where('users.organization_id', '=', param('organizationId')).where('users.id', '=', param('id'))
+      .where(sql<boolean>`(${param('ifMatch')}::int is null or users.version = ${param('ifMatch')}::int)`)
+      .forUpdate())
+    .with('updated', qb => qb.updateTable('users').from('old')
+      .set({
+        active: sql<boolean>`coalesce(${param('active')}::boolean, users.active)`,
+        display_name: sql<string>`case when ${param('setsDisplayName')}::boolean then ${param('displayName')}::text else users.display_name end`,
+        attributes: sql<string>`users.attributes || ${param('changes')}::jsonb`,
+        version: sql<number>`users.version + 1`,
+        last_modified: sql<Date>`clock_timestamp()`
+      })
+      .whereRef('users.id', '=', 'old.id').where('users.organization_id', '=', param('organizationId'))
+      .returning([...USER_COLUMNS, 'old.attributes as previous']))
+    .selectFrom('updated')
+    .select(['id', 'organization_id', 'user_name', 'user_type', 'active', 'attributes', 'version', 'created_at', 'last_modified'])
+    .$if(withGroups, query => query.select(() => groupsOfUser(db, 'updated', param('groupLimit')).as('groups')))
+    .select(sql<string>`scim_record_event(updated.organization_id, 'User', updated.id, 'patch', updated.version,
+      array(select c.key from jsonb_each(${param('changes')}::jsonb) as c where c.value is distinct from updated.previous -> c.key order by c.key collate "C"),
+      '{}'::uuid[], '{}'::uuid[], ${param('tokenId')}::uuid, ${param('tokenLabel')}::text, ${param('requestId')}::text)::text`.as('seq')))
+}
+
 /** Memberships go with the user (ON DELETE CASCADE of group_members__user_id__fkey). */
 export async function deleteUserById (db: Executor, organizationId: string, id: string): Promise<boolean> {
   const result = await db.deleteFrom('users')

@@ -21,7 +21,7 @@ import type { Config } from '../config.js'
 import type { Db } from '../db/database.js'
 import { isConstraintViolation } from '../db/constraint-errors.js'
 import {
-  countUserMemberships, countUserMembershipsUpTo, deleteUserById, findUserWithGroups, insertUserRecorded, listUsers, listUsersByKeyset, lockUserById,
+  countUserMemberships, countUserMembershipsUpTo, deleteUserById, findUserWithGroups, insertUserRecorded, listUsers, listUsersByKeyset, lockUserById, patchUserSingular,
   updateUserIfVersion, type UserPage
 } from '../repositories/user.repository.js'
 import { toUserWrite, type UserGroupRecord, type UserRecord, type UserWithGroups } from '../repositories/user.mapper.js'
@@ -31,6 +31,7 @@ import { pageListByCursor } from '../scim/cursor.js'
 import { ScimError } from '../scim/errors.js'
 import type { ScimFilter } from '../scim/filter/ast.js'
 import { applyPatch } from '../scim/patch/apply-patch.js'
+import { singularUserChanges } from '../scim/patch/singular-changes.js'
 import {
   buildListResponse, type ScimListParams, type ScimListParamsInput, type ScimListResponse, type ScimListResponseOptions
 } from '../scim/list-params.js'
@@ -145,6 +146,8 @@ export class UserService {
 
   async patch (scope: UserScope, id: string, body: unknown, ifMatch: IfMatch, projection: ScimProjectionParams = {}): Promise<UserResult> {
     const operations = readPatchOperations(body, this.config.patchMaxOperations)
+    const quick = await this.patchSingular(scope, id, operations, ifMatch, projection)
+    if (quick !== undefined) return quick
     return await this.write(scope, id, ifMatch, projection, 'patch', current => {
       const { resource: patched } = applyPatch(USER_RESOURCE, { ...current.attributes, id }, operations, { resourceId: id })
       const next = validateResource(USER_RESOURCE, patched, { mode: 'replace', maxValues: this.config.maxMultiValuedValues, current: current.attributes })
@@ -152,6 +155,25 @@ export class UserService {
       if (next.active === undefined) next.active = current.active
       return { resource: next, password: takePassword(next) }
     })
+  }
+
+  /**
+   * A PATCH that only sets plain singular attributes (singular-changes.ts: Entra's `replace
+   * active`) in one statement, without the read the general path needs. Undefined when it
+   * does not apply, or wrote nothing (no such user, If-Match not met): the general path then
+   * answers, with its 404 or 412, or applies the PATCH if the user changed in between.
+   */
+  private async patchSingular (
+    scope: UserScope, id: string, operations: unknown[], ifMatch: IfMatch, projection: ScimProjectionParams
+  ): Promise<UserResult | undefined> {
+    if (ifMatch === 'never' || !UUID.test(id)) return undefined
+    const changes = singularUserChanges(USER_RESOURCE, operations, { resourceId: id, maxValues: this.config.maxMultiValuedValues })
+    if (changes === undefined) return undefined
+    const updated = await patchUserSingular(this.db, scope.organizationId, id, ifMatch, changes, {
+      groupLimit: groupLimitOf(projection, FIRST_GROUPS), actor: scope.actor
+    })
+    if (updated === undefined) return undefined
+    return updated.groups.length <= FIRST_GROUPS ? toResult(updated.record, updated.groups, scope, projection) : await this.streamUser(scope, id, projection, false)
   }
 
   /**
