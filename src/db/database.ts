@@ -16,6 +16,7 @@ import { listenPostgres, type ListenOptions, type Subscription } from './listene
 import { DatabaseTimeoutError, isQueryReadTimeout } from './database-errors.js'
 import { PGliteDialect } from './pglite-dialect.js'
 import { PreparedStatements } from './prepared-statements.js'
+import { PG_TYPES } from './timestamps.js'
 import type { Database } from './schema.js'
 import type { Extensions } from '@electric-sql/pglite'
 
@@ -121,6 +122,7 @@ export function createPostgresDatabase (connectionString: string, options: numbe
     max: o.poolSize,
     Client: guardedClientClass(o.connectTimeoutMs, o.preparedStatements > 0 ? new PreparedStatements(o.preparedStatements) : undefined),
     connectionTimeoutMillis: o.acquireTimeoutMs,
+    types: PG_TYPES,
     ...(o.queryTimeoutMs > 0 ? { query_timeout: o.queryTimeoutMs } : {}),
     ...(o.statementTimeoutMs > 0 ? { statement_timeout: o.statementTimeoutMs } : {})
   })
