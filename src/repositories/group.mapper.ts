@@ -82,21 +82,21 @@ export function toGroupMemberRecord (row: { user_id: string, display_name: strin
  * as responses start from.
  */
 export function toScimGroup (record: GroupRecord, baseUrl: string): ScimResourceObject {
-  return {
-    schemas: [GROUP_SCHEMA],
-    id: record.id,
-    ...(record.externalId !== null ? { externalId: record.externalId } : {}),
-    displayName: record.displayName,
-    ...record.attributes,
-    meta: {
-      resourceType: 'Group',
-      created: record.createdAt.toISOString(),
-      lastModified: record.lastModified.toISOString(),
-      location: `${baseUrl}/Groups/${record.id}`,
-      // The weak ETag of http/etag.ts, derived from the row version (RFC 7644 §3.14).
-      version: `W/"${record.version}"`
-    }
+  // Assigned key by key (no conditional spreads): a list builds this for every group of its page.
+  const group: ScimResourceObject = { schemas: [GROUP_SCHEMA], id: record.id }
+  if (record.externalId !== null) group.externalId = record.externalId
+  group.displayName = record.displayName
+  // (`__proto__` is no attribute of the schema; assigning it would set the prototype.)
+  for (const key in record.attributes) if (key !== '__proto__') group[key] = record.attributes[key]
+  group.meta = {
+    resourceType: 'Group',
+    created: record.createdAt.toISOString(),
+    lastModified: record.lastModified.toISOString(),
+    location: `${baseUrl}/Groups/${record.id}`,
+    // The weak ETag of http/etag.ts, derived from the row version (RFC 7644 §3.14).
+    version: `W/"${record.version}"`
   }
+  return group
 }
 
 /** Which member sub-attributes a response carries (projection of `members.*`). */
@@ -126,8 +126,13 @@ export function memberShapeOf (projection: ScimProjectionParams): ScimMemberShap
 export function toScimGroupResponse (
   record: GroupRecord, baseUrl: string, projection: ScimProjectionParams, members: unknown[] | StreamedArray | undefined
 ): ScimResourceObject {
-  const { meta, ...rest } = projectResource(GROUP_RESOURCE, toScimGroup(record, baseUrl), projection)
-  return { ...rest, ...(members !== undefined ? { members } : {}), ...(meta !== undefined ? { meta } : {}) }
+  const projected = projectResource(GROUP_RESOURCE, toScimGroup(record, baseUrl), projection)
+  // members, then meta last; copied key by key (an object rest pattern is the slow path).
+  const out: ScimResourceObject = {}
+  for (const key in projected) if (key !== 'meta') out[key] = projected[key]
+  if (members !== undefined) out.members = members
+  if (projected.meta !== undefined) out.meta = projected.meta
+  return out
 }
 
 /** One member entry, built once in its final projected form (large groups: no second copy). */

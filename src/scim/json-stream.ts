@@ -30,8 +30,13 @@ export class StreamedArray {
 export function hasStreamedArray (value: unknown, depth = 3): boolean {
   if (value instanceof StreamedArray) return true
   if (depth === 0 || value === null || typeof value !== 'object') return false
-  const children = Array.isArray(value) ? value : Object.values(value)
-  return children.some(child => hasStreamedArray(child, depth - 1))
+  // Loops rather than Object.values(): a page of 100 resources is walked on every list response.
+  if (Array.isArray(value)) {
+    for (const child of value) if (hasStreamedArray(child, depth - 1)) return true
+    return false
+  }
+  for (const key in value) if (hasStreamedArray((value as Record<string, unknown>)[key], depth - 1)) return true
+  return false
 }
 
 /** Chunks of at least this size are handed on (except the last): fewer, larger socket writes. */

@@ -154,40 +154,90 @@ function projectValue (attribute: ScimAttributeDefinition, value: unknown, pick:
   return Object.keys(out).length === 0 ? undefined : out
 }
 
-function projectAttributes (
-  attributes: readonly ScimAttributeDefinition[],
-  schema: string,
-  source: Record<string, unknown>,
-  selection: ScimSelection
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const attribute of attributes) {
-    const value = source[attribute.name]
-    if (value === undefined || value === null) continue
-    const key = keyOf(schema, attribute.name)
-    const pick = pickAttribute(attribute, key, selection)
-    if (pick === undefined) continue
-    const projected = projectValue(attribute, value, pick, selection.filters.get(key))
-    if (projected !== undefined) out[attribute.name] = projected
-  }
-  return out
+/** One top-level attribute a projection returns, decided once per request. */
+interface ScimPlannedAttribute {
+  readonly attribute: ScimAttributeDefinition
+  readonly pick: ScimPick
+  readonly filter: ScimFilter | undefined
 }
 
-/** Returns a new object holding only what the client gets back. The input is not modified. */
-export function projectResource (resource: ScimResourceSchema, obj: ScimResourceObject, params: ScimProjectionParams = {}): ScimResourceObject {
+interface ScimProjectionPlan {
+  readonly selection: ScimSelection
+  readonly core: readonly ScimPlannedAttribute[]
+  readonly extensions: ReadonlyArray<{ readonly id: string, readonly attributes: readonly ScimPlannedAttribute[] }>
+}
+
+function planAttributes (attributes: readonly ScimAttributeDefinition[], schema: string, selection: ScimSelection): ScimPlannedAttribute[] {
+  const planned: ScimPlannedAttribute[] = []
+  for (const attribute of attributes) {
+    const key = keyOf(schema, attribute.name)
+    const pick = pickAttribute(attribute, key, selection)
+    if (pick !== undefined) planned.push({ attribute, pick, filter: selection.filters.get(key) })
+  }
+  return planned
+}
+
+function planProjection (resource: ScimResourceSchema, params: ScimProjectionParams): ScimProjectionPlan {
   const selection = buildSelection(resource, params)
+  const core = resource.core.id
+  return {
+    selection,
+    core: planAttributes(schemaAttributes(resource, core), core, selection),
+    extensions: resource.extensions.map(extension => ({ id: extension.id, attributes: planAttributes(extension.attributes, extension.id, selection) }))
+  }
+}
+
+function projectAttributes (planned: readonly ScimPlannedAttribute[], source: Record<string, unknown>, out: Record<string, unknown>): void {
+  for (const { attribute, pick, filter } of planned) {
+    const value = source[attribute.name]
+    if (value === undefined || value === null) continue
+    const projected = projectValue(attribute, value, pick, filter)
+    if (projected !== undefined) out[attribute.name] = projected
+  }
+}
+
+function applyPlan (plan: ScimProjectionPlan, obj: ScimResourceObject): ScimResourceObject {
   const out: ScimResourceObject = {}
   if (obj.schemas !== undefined) out.schemas = obj.schemas
-  const core = resource.core.id
-  Object.assign(out, projectAttributes(schemaAttributes(resource, core), core, obj, selection))
-  for (const extension of resource.extensions) {
+  projectAttributes(plan.core, obj, out)
+  for (const extension of plan.extensions) {
     const value = obj[extension.id]
     if (!isPlainObject(value)) continue
-    const projected = projectAttributes(extension.attributes, extension.id, value, selection)
+    const projected: Record<string, unknown> = {}
+    projectAttributes(extension.attributes, value, projected)
     // An extension with nothing left is dropped rather than sent as `{}`.
     if (Object.keys(projected).length > 0) out[extension.id] = projected
   }
   return out
+}
+
+/**
+ * Plans by parameters object and resource type. A request's parameters are one object used
+ * for every resource of its response (a page of 100 groups), so the names are parsed and each
+ * attribute's pick decided once per response, not once per resource. The parameters are
+ * read-only; a caller never changes them after projecting with them.
+ */
+const NO_PARAMS: ScimProjectionParams = Object.freeze({})
+
+const plans = new WeakMap<ScimProjectionParams, Map<ScimResourceSchema, ScimProjectionPlan>>()
+
+function planFor (resource: ScimResourceSchema, params: ScimProjectionParams): ScimProjectionPlan {
+  let byResource = plans.get(params)
+  if (byResource === undefined) {
+    byResource = new Map()
+    plans.set(params, byResource)
+  }
+  let plan = byResource.get(resource)
+  if (plan === undefined) {
+    plan = planProjection(resource, params)
+    byResource.set(resource, plan)
+  }
+  return plan
+}
+
+/** Returns a new object holding only what the client gets back. The input is not modified. */
+export function projectResource (resource: ScimResourceSchema, obj: ScimResourceObject, params: ScimProjectionParams = NO_PARAMS): ScimResourceObject {
+  return applyPlan(planFor(resource, params), obj)
 }
 
 /**
@@ -198,12 +248,12 @@ export function projectResource (resource: ScimResourceSchema, obj: ScimResource
 export function wantsAttribute (resource: ScimResourceSchema, params: ScimProjectionParams, name: string): boolean {
   const { schema, rest } = splitUrnPrefix(resource, name)
   if (schema !== undefined && rest === '') {
-    const selection = buildSelection(resource, params)
+    const selection = planFor(resource, params).selection
     return schemaAttributes(resource, schema).some(a => pickAttribute(a, keyOf(schema, a.name), selection) !== undefined)
   }
   const resolved = resolveAttributeName(resource, name)
   if (resolved === undefined) return false
-  const pick = pickAttribute(resolved.attribute, keyOf(resolved.schema, resolved.attribute.name), buildSelection(resource, params))
+  const pick = pickAttribute(resolved.attribute, keyOf(resolved.schema, resolved.attribute.name), planFor(resource, params).selection)
   if (pick === undefined) return false
   return resolved.subAttribute === undefined || includesSub(resolved.subAttribute, pick)
 }

@@ -123,3 +123,18 @@ t.test('a value filter in attributes returns only the matching elements', async 
   t.same(projectUser({ attributes: ['emails[type eq'] }), base, 'a malformed name is ignored like an unknown one')
   t.same(projectUser({ excludedAttributes: ['emails[type eq "work"]'] }).emails, storedUser.emails, 'ignored in excludedAttributes')
 })
+
+t.test('one parameters object for many resources and both types: each projected as if alone', async t => {
+  // A list projects every resource of its page with the request's one parameters object,
+  // whose plan is kept per resource type (projection.ts).
+  const shared: ScimProjectionParams = { attributes: ['displayName', 'userName', 'members.value', `${ENT}:department`] }
+  const fresh = (): ScimProjectionParams => ({ attributes: [...shared.attributes as string[]] })
+  for (let i = 0; i < 3; i++) {
+    t.same(projectResource(GROUP_RESOURCE, storedGroup, shared), projectResource(GROUP_RESOURCE, storedGroup, fresh()), `group, time ${i + 1}`)
+    t.same(projectResource(USER_RESOURCE, storedUser, shared), projectResource(USER_RESOURCE, storedUser, fresh()), `user, time ${i + 1}`)
+  }
+  t.same(projectResource(GROUP_RESOURCE, storedGroup, shared), { schemas: [GROUP_SCHEMA], id: 'g1', displayName: 'Eng', members: [{ value: 'u1' }] })
+  t.same(projectResource(USER_RESOURCE, storedUser, shared), { schemas: storedUser.schemas, id: 'u1', userName: 'ada', [ENT]: { department: 'R&D' } })
+  t.equal(wantsAttribute(GROUP_RESOURCE, shared, 'members.display'), false)
+  t.equal(wantsAttribute(USER_RESOURCE, shared, 'emails'), false)
+})
