@@ -8,7 +8,7 @@
  * timeout; the server-side one is shorter so that a merely slow statement is cancelled by
  * Postgres and its connection stays usable.
  */
-import { Kysely, PostgresDialect, sql } from 'kysely'
+import { Kysely, PostgresDialect, sql, type LogConfig } from 'kysely'
 import pg from 'pg'
 import type { Config } from '../config.js'
 import { lockDataDir } from './data-dir-lock.js'
@@ -53,6 +53,8 @@ export interface PostgresOptions {
   readonly statementTimeoutMs: number
   /** Named statements per connection (prepared-statements.ts); 0: every statement unnamed. */
   readonly preparedStatements: number
+  /** Kysely's query log: sees every statement sent, compiled-once ones included (tests count them). */
+  readonly log?: LogConfig
 }
 
 /** For tools, tests and migrations: a pool without deadlines on queries. */
@@ -128,7 +130,7 @@ export function createPostgresDatabase (connectionString: string, options: numbe
   })
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {})
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(o.log !== undefined ? { log: o.log } : {}) })
   return {
     db,
     kind: 'postgres',

@@ -4,12 +4,13 @@
  * so then its length is the total and `count` never runs: Postgres evaluates a CASE branch's
  * subquery (an InitPlan) only when the branch is reached. That is the usual lookup (Entra's
  * and Okta's `userName eq`, `externalId eq`, `displayName eq`), whose one row would
- * otherwise cost a second index probe.
+ * otherwise cost a second index probe. `first` says whether the page starts at offset 0 (given
+ * apart when the offset is a compiled-once parameter).
  */
 import { sql, type RawBuilder } from 'kysely'
 
-export function pageTotal (count: unknown, page: { offset: number, limit: number }): RawBuilder<number> {
-  return page.offset === 0
+export function pageTotal (count: unknown, page: { offset: number, limit: number }, first = page.offset === 0): RawBuilder<number> {
+  return first
     ? sql<number>`case when (select count(*) from page) < ${page.limit} then (select count(*)::int from page) else (${count}) end`
     : sql<number>`(${count})`
 }

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { Kysely } from 'kysely'
+import { Kysely, type LogConfig } from 'kysely'
 import pg from 'pg'
 import { loadConfig } from '../../src/config.js'
 import { createPostgresDatabase, embeddedExtensions, type DatabaseHandle } from '../../src/db/database.js'
@@ -85,10 +85,10 @@ async function cloneTemplateDatabase (url: string): Promise<{ url: string, drop:
   return { url: withDatabase(url, name), drop }
 }
 
-async function createPostgresTestDatabase (url: string, t: Teardown): Promise<DatabaseHandle> {
+async function createPostgresTestDatabase (url: string, t: Teardown, options: TestDatabaseOptions): Promise<DatabaseHandle> {
   const database = await cloneTemplateDatabase(url)
   // Named statements as the server uses them by default, so every test runs through them.
-  const handle = createPostgresDatabase(database.url, { poolSize: 10, preparedStatements: loadConfig({}).databasePreparedStatements })
+  const handle = createPostgresDatabase(database.url, { poolSize: 10, preparedStatements: loadConfig({}).databasePreparedStatements, log: options.log })
   t.teardown(async () => {
     await handle.close()
     await database.drop()
@@ -109,11 +109,16 @@ export async function createTestDatabaseUrl (t: Teardown): Promise<string> {
   return database.url
 }
 
+export interface TestDatabaseOptions {
+  /** Kysely's query log: every statement sent (a Kysely plugin does not see compiled-once queries run again). */
+  readonly log?: LogConfig
+}
+
 /** `DATABASE_URL` names the server to use (any database on it; test databases are created). */
-export async function createTestDatabase (t: Teardown): Promise<DatabaseHandle> {
+export async function createTestDatabase (t: Teardown, options: TestDatabaseOptions = {}): Promise<DatabaseHandle> {
   const url = process.env.DATABASE_URL
-  if (url !== undefined && url !== '') return createPostgresTestDatabase(url, t)
-  const handle = await createEmbeddedTestDatabase()
+  if (url !== undefined && url !== '') return createPostgresTestDatabase(url, t, options)
+  const handle = await createEmbeddedTestDatabase(options)
   t.teardown(() => handle.close())
   return handle
 }
@@ -122,7 +127,7 @@ export async function createTestDatabase (t: Teardown): Promise<DatabaseHandle> 
  * Embedded: a migrated PGlite data directory is dumped once per migration set into the
  * temp directory, and each file loads it (much faster than initdb + migrations per file).
  */
-async function createEmbeddedTestDatabase (): Promise<DatabaseHandle> {
+async function createEmbeddedTestDatabase (options: TestDatabaseOptions): Promise<DatabaseHandle> {
   const { PGlite } = await import('@electric-sql/pglite')
   const dumpPath = path.join(os.tmpdir(), `scim-test-pglite-${await migrationsHash()}.tar.gz`)
   let dump: Blob | undefined
@@ -140,7 +145,7 @@ async function createEmbeddedTestDatabase (): Promise<DatabaseHandle> {
     dump = new Blob([await fs.readFile(dumpPath)])
   }
   const pglite = await PGlite.create({ loadDataDir: dump, extensions: await embeddedExtensions() })
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) })
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite), ...(options.log !== undefined ? { log: options.log } : {}) })
   return { db, kind: 'embedded', close: () => db.destroy() }
 }
 
