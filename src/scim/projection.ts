@@ -212,25 +212,37 @@ function applyPlan (plan: ScimProjectionPlan, obj: ScimResourceObject): ScimReso
 }
 
 /**
- * Plans by parameters object and resource type. A request's parameters are one object used
- * for every resource of its response (a page of 100 groups), so the names are parsed and each
- * attribute's pick decided once per response, not once per resource. The parameters are
- * read-only; a caller never changes them after projecting with them.
+ * Plans are kept by what the parameters say, per resource type: a request's one parameters
+ * object serves every resource of its page, and clients send few distinct projections
+ * (none, `excludedAttributes=members`, `attributes=id`), so names are parsed and each
+ * attribute's pick decided once, not per resource or per request. At most PLAN_CACHE_SIZE
+ * plans per type are kept (then the cache starts over), each for parameters of at most
+ * PLAN_KEY_MAX characters, so odd parameters cannot grow it; others are planned per call.
  */
+const PLAN_CACHE_SIZE = 256
+const PLAN_KEY_MAX = 2048
+const plans = new Map<ScimResourceSchema, Map<string, ScimProjectionPlan>>()
+
 const NO_PARAMS: ScimProjectionParams = Object.freeze({})
 
-const plans = new WeakMap<ScimProjectionParams, Map<ScimResourceSchema, ScimProjectionPlan>>()
+function planKey (params: ScimProjectionParams): string {
+  // JSON keeps list boundaries exact (a name may hold any character, even a comma).
+  return JSON.stringify([params.attributes ?? [], params.excludedAttributes ?? []])
+}
 
 function planFor (resource: ScimResourceSchema, params: ScimProjectionParams): ScimProjectionPlan {
-  let byResource = plans.get(params)
-  if (byResource === undefined) {
-    byResource = new Map()
-    plans.set(params, byResource)
+  let byKey = plans.get(resource)
+  if (byKey === undefined) {
+    byKey = new Map()
+    plans.set(resource, byKey)
   }
-  let plan = byResource.get(resource)
+  const key = planKey(params)
+  if (key.length > PLAN_KEY_MAX) return planProjection(resource, params)
+  let plan = byKey.get(key)
   if (plan === undefined) {
     plan = planProjection(resource, params)
-    byResource.set(resource, plan)
+    if (byKey.size >= PLAN_CACHE_SIZE) byKey.clear()
+    byKey.set(key, plan)
   }
   return plan
 }

@@ -125,8 +125,8 @@ t.test('a value filter in attributes returns only the matching elements', async 
 })
 
 t.test('one parameters object for many resources and both types: each projected as if alone', async t => {
-  // A list projects every resource of its page with the request's one parameters object,
-  // whose plan is kept per resource type (projection.ts).
+  // Plans are kept by parameters and resource type (projection.ts): a list projects every
+  // resource of its page with the request's one parameters object.
   const shared: ScimProjectionParams = { attributes: ['displayName', 'userName', 'members.value', `${ENT}:department`] }
   const fresh = (): ScimProjectionParams => ({ attributes: [...shared.attributes as string[]] })
   for (let i = 0; i < 3; i++) {
@@ -137,4 +137,18 @@ t.test('one parameters object for many resources and both types: each projected 
   t.same(projectResource(USER_RESOURCE, storedUser, shared), { schemas: storedUser.schemas, id: 'u1', userName: 'ada', [ENT]: { department: 'R&D' } })
   t.equal(wantsAttribute(GROUP_RESOURCE, shared, 'members.display'), false)
   t.equal(wantsAttribute(USER_RESOURCE, shared, 'emails'), false)
+})
+
+t.test('plans kept by parameters: distinct ones past the cache size, and huge ones, still project exactly', async t => {
+  const expected = { schemas: storedUser.schemas, id: 'u1', userName: 'ada' }
+  for (let i = 0; i < 600; i++) {
+    const params = { attributes: [`unknown${i}`, 'userName'] }
+    if (i % 50 === 0) t.same(projectUser(params), expected, `distinct parameters ${i}`)
+    else projectUser(params)
+  }
+  t.same(projectUser({ attributes: ['userName'] }), expected, 'a plan cached before the cache started over')
+  const huge = { attributes: [...Array.from({ length: 2000 }, (_, i) => `unknown${i}`), 'userName'] }
+  t.same(projectUser(huge), expected, 'parameters too long to keep a plan for')
+  t.same(projectUser({ excludedAttributes: ['emails', 'userName'] }).userName, undefined, 'excludedAttributes keyed apart from attributes')
+  t.same(projectUser({ attributes: ['emails', 'userName'] }).userName, 'ada')
 })
