@@ -9,7 +9,7 @@ import type { EventActor } from './event.repository.js'
 import type { ScimKeysetFetch, ScimKeysetKey } from '../scim/cursor.js'
 import type { ScimFilter } from '../scim/filter/ast.js'
 import { USER_SCHEMA } from '../scim/schema/registry.js'
-import { compiledOnce, type CompiledOnceQuery } from './compiled-once.js'
+import { compiledOnce, type CompiledOnceQuery, type Param } from './compiled-once.js'
 import { compileUserFilter, userSortExpression } from './filter-sql.js'
 import { keysetCondition, keysetCreatedAt, keysetDirection } from './keyset.js'
 import { pageTotal, totalOfEmptyPage } from './page-total.js'
@@ -38,6 +38,24 @@ export async function insertUserRecorded (
   return toUserRecord(row)
 }
 
+/** A written user's row; `groups` when the statement was asked for them. */
+type UserRowWithGroups = UserRow & { groups?: UserGroupJson[] | null }
+
+/** The UserWrite columns of an insert or update, each its call's parameter. */
+function userWriteColumns (param: Param<UserWrite>) {
+  return {
+    user_name: param('user_name'),
+    external_id: param('external_id'),
+    display_name: param('display_name'),
+    user_type: param('user_type'),
+    active: param('active'),
+    attributes: param('attributes')
+  }
+}
+
+/** What an insert's or update's CTE hands on to the statement's result. */
+const WRITTEN_USER_COLUMNS = ['id', 'organization_id', 'user_name', 'user_type', 'active', 'attributes', 'version', 'created_at', 'last_modified'] as const
+
 type InsertUserValues = UserWrite & {
   organizationId: string, passwordHash: string | null, changed: string[], tokenId: string | null, tokenLabel: string | null, requestId: string | null
 }
@@ -45,17 +63,12 @@ type InsertUserValues = UserWrite & {
 const insertUserQuery = compiledOnce<InsertUserValues, UserRow>((db, param) => db.with('inserted', qb => qb.insertInto('users')
   .values({
     organization_id: param('organizationId'),
-    user_name: param('user_name'),
-    external_id: param('external_id'),
-    display_name: param('display_name'),
-    user_type: param('user_type'),
-    active: param('active'),
-    attributes: param('attributes'),
+    ...userWriteColumns(param),
     password_hash: param('passwordHash')
   })
   .returning(USER_COLUMNS))
   .selectFrom('inserted')
-  .select(['id', 'organization_id', 'user_name', 'user_type', 'active', 'attributes', 'version', 'created_at', 'last_modified'])
+  .select(WRITTEN_USER_COLUMNS)
   .select(sql<string>`scim_record_event(inserted.organization_id, 'User', inserted.id, 'create', inserted.version, ${param('changed')}::text[],
     '{}'::uuid[], '{}'::uuid[], ${param('tokenId')}::uuid, ${param('tokenLabel')}::text, ${param('requestId')}::text)::text`.as('seq')))
 
@@ -102,17 +115,12 @@ type UpdateUserValues = UserWrite & {
 }
 
 /** updateUserIfVersion's four shapes (with or without a new password hash, with or without groups), each compiled once. */
-const updateUserQueries: Array<CompiledOnceQuery<UpdateUserValues, UserRow & { groups?: UserGroupJson[] | null }>> = []
+const updateUserQueries: Array<CompiledOnceQuery<UpdateUserValues, UserRowWithGroups>> = []
 
-function updateUserQuery (setsPassword: boolean, withGroups: boolean): CompiledOnceQuery<UpdateUserValues, UserRow & { groups?: UserGroupJson[] | null }> {
-  return compiledOnce<UpdateUserValues, UserRow & { groups?: UserGroupJson[] | null }>((db, param) => db.with('updated', qb => qb.updateTable('users')
+function updateUserQuery (setsPassword: boolean, withGroups: boolean): CompiledOnceQuery<UpdateUserValues, UserRowWithGroups> {
+  return compiledOnce<UpdateUserValues, UserRowWithGroups>((db, param) => db.with('updated', qb => qb.updateTable('users')
     .set({
-      user_name: param('user_name'),
-      external_id: param('external_id'),
-      display_name: param('display_name'),
-      user_type: param('user_type'),
-      active: param('active'),
-      attributes: param('attributes'),
+      ...userWriteColumns(param),
       ...(setsPassword ? { password_hash: param('passwordHash') } : {}),
       version: sql<number>`version + 1`,
       last_modified: sql<Date>`clock_timestamp()`
@@ -120,7 +128,7 @@ function updateUserQuery (setsPassword: boolean, withGroups: boolean): CompiledO
     .where('organization_id', '=', param('organizationId')).where('id', '=', param('id')).where('version', '=', param('expectedVersion'))
     .returning(USER_COLUMNS))
     .selectFrom('updated')
-    .select(['id', 'organization_id', 'user_name', 'user_type', 'active', 'attributes', 'version', 'created_at', 'last_modified'])
+    .select(WRITTEN_USER_COLUMNS)
     .$if(withGroups, query => query.select(() => groupsOfUser(db, 'updated', param('groupLimit')).as('groups')))
     .select(sql<string>`scim_record_event(updated.organization_id, 'User', updated.id, ${param('operation')}, updated.version,
       ${param('changed')}::text[], '{}'::uuid[], '{}'::uuid[], ${param('tokenId')}::uuid, ${param('tokenLabel')}::text,
@@ -158,10 +166,10 @@ type PatchSingularValues = {
   tokenId: string | null, tokenLabel: string | null, requestId: string | null
 }
 
-const patchSingularQueries: { alone?: CompiledOnceQuery<PatchSingularValues, UserRow>, withGroups?: CompiledOnceQuery<PatchSingularValues, UserRow> } = {}
+const patchSingularQueries: { alone?: CompiledOnceQuery<PatchSingularValues, UserRowWithGroups>, withGroups?: CompiledOnceQuery<PatchSingularValues, UserRowWithGroups> } = {}
 
-function patchSingularQuery (withGroups: boolean): CompiledOnceQuery<PatchSingularValues, UserRow & { groups?: UserGroupJson[] | null }> {
-  return compiledOnce<PatchSingularValues, UserRow & { groups?: UserGroupJson[] | null }>((db, param) => db
+function patchSingularQuery (withGroups: boolean): CompiledOnceQuery<PatchSingularValues, UserRowWithGroups> {
+  return compiledOnce<PatchSingularValues, UserRowWithGroups>((db, param) => db
     .with('old', qb => qb.selectFrom('users').select(['users.id', 'users.attributes'])
       .where('users.organization_id', '=', param('organizationId')).where('users.id', '=', param('id'))
       .where(sql<boolean>`(${param('ifMatch')}::int is null or users.version = ${param('ifMatch')}::int)`)
@@ -177,7 +185,7 @@ function patchSingularQuery (withGroups: boolean): CompiledOnceQuery<PatchSingul
       .whereRef('users.id', '=', 'old.id').where('users.organization_id', '=', param('organizationId'))
       .returning([...USER_COLUMNS, 'old.attributes as previous']))
     .selectFrom('updated')
-    .select(['id', 'organization_id', 'user_name', 'user_type', 'active', 'attributes', 'version', 'created_at', 'last_modified'])
+    .select(WRITTEN_USER_COLUMNS)
     .$if(withGroups, query => query.select(() => groupsOfUser(db, 'updated', param('groupLimit')).as('groups')))
     .select(sql<string>`scim_record_event(updated.organization_id, 'User', updated.id, 'patch', updated.version,
       array(select c.key from jsonb_each(${param('changes')}::jsonb) as c where c.value is distinct from updated.previous -> c.key order by c.key collate "C"),
