@@ -221,7 +221,8 @@ function applyPlan (plan: ScimProjectionPlan, obj: ScimResourceObject): ScimReso
  */
 const PLAN_CACHE_SIZE = 256
 const PLAN_KEY_MAX = 2048
-const plans = new Map<ScimResourceSchema, Map<string, ScimProjectionPlan>>()
+// Weak by resource type: a type made for one request would not stay behind.
+const plans = new WeakMap<ScimResourceSchema, Map<string, ScimProjectionPlan>>()
 
 const NO_PARAMS: ScimProjectionParams = Object.freeze({})
 
