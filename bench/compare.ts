@@ -17,8 +17,10 @@
  *
  * Env: BENCH_QUICK=1 (small data, 1 short round, result in the temp directory: a smoke
  * test), BENCH_ROUNDS (3), BENCH_SECONDS per run at 32 connections (3) and BENCH_SECONDS_1 at
- * 1 connection (2), BENCH_ONLY (a regular expression on scenario names), BENCH_SERVICE_NODE_ARGS
- * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the service), BENCH_RESULTS_DIR.
+ * 1 connection (2), BENCH_ONLY (a regular expression on scenario names), BENCH_CONNECTIONS
+ * (`32,1`; `1` runs only the single-connection runs), BENCH_SERVICE_NODE_ARGS
+ * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the service), BENCH_BARE_NODE_ARGS (the
+ * same for the baseline), BENCH_RESULTS_DIR.
  */
 import autocannon from 'autocannon'
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -45,7 +47,7 @@ const SECONDS: Record<number, number> = {
   32: Number(process.env.BENCH_SECONDS ?? (QUICK ? 1 : 3)),
   1: Number(process.env.BENCH_SECONDS_1 ?? (QUICK ? 1 : 2))
 }
-const CONNECTIONS = [32, 1]
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '32,1').split(',').map(Number).filter(n => n === 32 || n === 1)
 const WARMUP_SECONDS = QUICK ? 0.5 : 1
 const ONLY = process.env.BENCH_ONLY === undefined ? undefined : new RegExp(process.env.BENCH_ONLY, 'i')
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
@@ -185,9 +187,10 @@ async function main (): Promise<void> {
     delete childEnv.SCIM_BEARER_TOKEN
     delete childEnv.LOG_LEVEL
     const serviceLog = path.join(logDir, 'service.log')
-    const bare = await start('baseline', 'bench/compare-baseline.js', childEnv, [], path.join(logDir, 'baseline.log'), '/health')
+    const argsOf = (name: string): string[] => (process.env[name] ?? '').split(' ').filter(arg => arg !== '')
+    const bare = await start('baseline', 'bench/compare-baseline.js', childEnv, argsOf('BENCH_BARE_NODE_ARGS'), path.join(logDir, 'baseline.log'), '/health')
     children.push(bare.child)
-    const nodeArgs = (process.env.BENCH_SERVICE_NODE_ARGS ?? '').split(' ').filter(arg => arg !== '')
+    const nodeArgs = argsOf('BENCH_SERVICE_NODE_ARGS')
     // The fair-share limits (ORG_MAX_CONCURRENT_REQUESTS, RATE_LIMIT_PER_MINUTE) cap what one
     // organization may take of an instance, by design far below what the instance can serve:
     // with them on, this single-organization load would measure the caps (429s), not the
