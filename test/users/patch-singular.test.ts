@@ -49,6 +49,26 @@ t.test('which PATCHes qualify', async t => {
   ] as const) t.equal(singularUserChanges(USER_RESOURCE, [...operations], options), undefined, why)
 })
 
+t.test('answers kept by the operations text stay exact', async t => {
+  const options = { resourceId: 'x', maxValues: 100 }
+  const entra = () => [{ op: 'Replace', path: 'active', value: 'False' }]
+  const first = singularUserChanges(USER_RESOURCE, entra(), options)
+  t.same(singularUserChanges(USER_RESOURCE, entra(), options), { active: false }, 'the same answer again')
+  t.ok(Object.isFrozen(first), 'a shared answer cannot be changed by a caller')
+  t.same(singularUserChanges(USER_RESOURCE, [{ op: 'Replace', path: 'active', value: 'maybe' }], options), undefined, 'a refused value again')
+  t.same(singularUserChanges(USER_RESOURCE, [{ op: 'Replace', path: 'active', value: 'maybe' }], options), undefined, 'still refused')
+  // More distinct texts than are kept: every one still gets its own answer.
+  const wrong: string[] = []
+  for (let i = 0; i < 600; i++) {
+    const answer = singularUserChanges(USER_RESOURCE, [{ op: 'replace', path: 'title', value: `T${i}` }], options)
+    if (answer?.title !== `T${i}` || Object.keys(answer).length !== 1) wrong.push(`T${i}`)
+  }
+  t.same(wrong, [], '600 distinct texts, each its own answer')
+  t.same(singularUserChanges(USER_RESOURCE, entra(), options), { active: false }, 'an early text after the others')
+  const long = 'x'.repeat(2000)
+  t.same(singularUserChanges(USER_RESOURCE, [{ op: 'replace', path: 'title', value: long }], options), { title: long }, 'a long text is answered, not kept')
+})
+
 t.test('the one-statement PATCH answers and stores what the general path does', async t => {
   const { app, auth, db } = await build(t)
   const headers = { ...auth, ...JSON_TYPE }
