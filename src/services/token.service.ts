@@ -2,7 +2,7 @@
  * API tokens: each belongs to one organization and carries scopes (token-scopes.ts), and may
  * expire. A token is shown once, when created; only its SHA-256 hash is stored.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto'
 import type { Db } from '../db/database.js'
 import { isConstraintViolation } from '../db/constraint-errors.js'
 import { ensureOrganization, type Organization } from '../repositories/organization.repository.js'
@@ -70,8 +70,9 @@ export class TokenRotationError extends Error {
   override name = 'TokenRotationError'
 }
 
+/** SHA-256 of the token's UTF-8, in hex (crypto.hash: one call, no Hash object per request). */
 export function hashToken (token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex')
+  return hash('sha256', token, 'hex')
 }
 
 export function generateToken (): string {
@@ -146,17 +147,34 @@ export class TokenService {
     this.cacheTtlMs = options.cacheTtlMs ?? 0
   }
 
-  /** One indexed lookup by hash, then the decision; records use of valid tokens. */
-  async verify (token: string): Promise<TokenVerdict> {
+  /**
+   * One indexed lookup by hash, then the decision; records use of valid tokens. A token whose
+   * record is cached and fresh, and whose use was recorded lately, is answered at once
+   * (not a promise): authentication runs on every request, and most find their token so.
+   */
+  verify (token: string): TokenVerdict | Promise<TokenVerdict> {
     const hash = hashToken(token)
-    const record = await this.lookup(hash)
-    // The lookup is by hash (an index probe); comparing the hashes again in constant time
-    // keeps the decision itself free of timing differences.
-    const matches = record !== undefined && timingSafeEqual(Buffer.from(record.tokenHash, 'hex'), Buffer.from(hash, 'hex'))
-    // Judged now, on a cached record too: expiry takes effect at its instant on every instance.
-    const verdict = judgeToken(matches ? record : undefined, this.clock())
+    const hit = this.cache.get(hash)
+    if (hit !== undefined && Date.now() - hit.fetchedAt < this.cacheTtlMs) {
+      const verdict = this.judge(hit.record, hash)
+      if (verdict.kind !== 'valid' || !this.useDue(verdict.organization.tokenId, Date.now())) return verdict
+    }
+    return this.verifyByLookup(hash)
+  }
+
+  private async verifyByLookup (hash: string): Promise<TokenVerdict> {
+    const verdict = this.judge(await this.lookup(hash), hash)
     if (verdict.kind === 'valid') await this.recordUse(verdict.organization.tokenId)
     return verdict
+  }
+
+  private judge (record: ApiTokenRecord | undefined, hash: string): TokenVerdict {
+    // The lookup is by hash (an index probe); comparing the hashes again in constant time
+    // keeps the decision itself free of timing differences.
+    const matches = record !== undefined && record.tokenHash.length === hash.length &&
+      timingSafeEqual(Buffer.from(record.tokenHash, 'latin1'), Buffer.from(hash, 'latin1'))
+    // Judged now, on a cached record too: expiry takes effect at its instant on every instance.
+    return judgeToken(matches ? record : undefined, this.clock())
   }
 
   /** The organization of a valid token; undefined for unknown, revoked or expired ones. */
@@ -190,10 +208,14 @@ export class TokenService {
     return record
   }
 
+  private useDue (tokenId: string, now: number): boolean {
+    const last = this.touched.get(tokenId)
+    return last === undefined || now - last >= TOUCH_INTERVAL_MS
+  }
+
   private async recordUse (tokenId: string): Promise<void> {
     const now = Date.now()
-    const last = this.touched.get(tokenId)
-    if (last !== undefined && now - last < TOUCH_INTERVAL_MS) return
+    if (!this.useDue(tokenId, now)) return
     this.touched.set(tokenId, now)
     await touchToken(this.db, tokenId)
   }

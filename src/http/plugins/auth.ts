@@ -72,20 +72,34 @@ export function registerAuthorization (app: FastifyInstance, tokens: TokenServic
     }
   })
 
-  app.addHook('onRequest', async request => {
-    if (request.is404) return
+  // A callback hook: a token found in the cache is decided without a promise (most requests).
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.is404) return done()
     const required = request.routeOptions.config.scope
-    if (required === 'public') return
+    if (required === 'public') return done()
     // Fail closed: unreachable once onReady has checked every route.
-    if (!isTokenScope(required)) throw new Error(`Route ${request.method} ${request.routeOptions.url} has no scope decision`)
-    request.organization = await authorize(request, tokens, required)
+    if (!isTokenScope(required)) return done(new Error(`Route ${request.method} ${request.routeOptions.url} has no scope decision`))
+    const token = extractToken(request.headers.authorization)
+    if (token === undefined) return done(ScimError.unauthorized())
+    const verdict = tokens.verify(token)
+    if (!(verdict instanceof Promise)) return decide(request, verdict, required, done)
+    verdict.then(answer => { decide(request, answer, required, done) }, done)
   })
 }
 
-async function authorize (request: FastifyRequest, tokens: TokenService, required: TokenScope): Promise<AuthenticatedOrganization> {
-  const token = extractToken(request.headers.authorization)
-  if (token === undefined) throw ScimError.unauthorized()
-  const verdict: TokenVerdict = await tokens.verify(token)
+function decide (request: FastifyRequest, verdict: TokenVerdict, required: TokenScope, done: (error?: Error) => void): void {
+  let organization: AuthenticatedOrganization
+  try {
+    organization = authorize(request, verdict, required)
+  } catch (error) {
+    done(error as Error)
+    return
+  }
+  request.organization = organization
+  done()
+}
+
+function authorize (request: FastifyRequest, verdict: TokenVerdict, required: TokenScope): AuthenticatedOrganization {
   if (verdict.kind === 'invalid') {
     throw ScimError.invalidToken('The bearer token is not valid or has been revoked.', 'The token is not valid')
   }
