@@ -114,8 +114,9 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
   wireEventWakeups(app, services, deps.listen)
   const positioner = services.positioner
   // Every write records its events before it answers, so they are committed by now.
-  app.addHook('onResponse', async request => {
+  app.addHook('onResponse', (request, _reply, done) => {
     if (request.routeOptions.config.scope === 'scim:write' && request.organization !== undefined) positioner.soon()
+    done()
   })
   positioner.reportErrorsTo(error => {
     app.log.warn({ err: error }, 'could not give new events their feed positions; trying again at the next write, read or poll')

@@ -31,9 +31,8 @@ export function scimBaseUrl (request: FastifyRequest, config: Config): string {
  */
 export function requireValidHost (scope: FastifyInstance, config: Config): void {
   if (config.publicBaseUrl !== undefined) return
-  scope.addHook('onRequest', async request => {
-    if (!isValidHostHeader(request.host)) {
-      throw ScimError.badRequest('The Host header is missing or malformed; send the host name the service is reached at (or configure PUBLIC_BASE_URL).')
-    }
+  scope.addHook('onRequest', (request, _reply, done) => {
+    if (isValidHostHeader(request.host)) done()
+    else done(ScimError.badRequest('The Host header is missing or malformed; send the host name the service is reached at (or configure PUBLIC_BASE_URL).'))
   })
 }

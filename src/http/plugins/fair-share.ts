@@ -56,7 +56,7 @@ function registerConcurrencyLimit (scope: FastifyInstance, limit: number, option
     // 'close' comes when the response is done or the client went away, whichever first.
     reply.raw.once('close', release)
   })
-  scope.addHook('onResponse', async (_request, reply) => { releases.get(reply)?.() })
+  scope.addHook('onResponse', (_request, reply, done) => { releases.get(reply)?.(); done() })
 }
 
 export async function registerFairShare (scope: FastifyInstance, config: Config, options: FairShareOptions = {}): Promise<void> {

@@ -84,12 +84,14 @@ export function registerMetrics (app: FastifyInstance, metrics: Metrics, config:
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [metrics.registry]
   })
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     // Bulk operations are not HTTP requests of their own; the /Bulk request is counted.
-    if (isBulkOperation(request)) return
-    const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }
-    requests.inc(labels)
-    duration.observe(labels, reply.elapsedTime / 1000)
+    if (!isBulkOperation(request)) {
+      const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }
+      requests.inc(labels)
+      duration.observe(labels, reply.elapsedTime / 1000)
+    }
+    done()
   })
 
   const expected = config.metricsToken === undefined ? undefined : sha256(`Bearer ${config.metricsToken}`)

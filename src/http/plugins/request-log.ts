@@ -40,7 +40,7 @@ export function logRequestLine (request: FastifyRequest, reply: FastifyReply, ex
 }
 
 export function registerRequestLog (app: FastifyInstance): void {
-  app.addHook('onResponse', async (request, reply) => { logRequestLine(request, reply) })
+  app.addHook('onResponse', (request, reply, done) => { logRequestLine(request, reply); done() })
 }
 
 /** Paths pino removes from every log line, whatever logs them. */

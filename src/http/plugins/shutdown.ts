@@ -37,7 +37,8 @@ export function createLifecycle (shutdownTimeoutMs: number): Lifecycle {
 export function registerShutdownHandling (app: FastifyInstance, lifecycle: Lifecycle): void {
   // app.close() without a signal (tests, embedding) is a shutdown too.
   app.addHook('preClose', async () => { lifecycle.beginShutdown() })
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (lifecycle.closingSince !== undefined && request.raw.httpVersionMajor < 2) reply.header('connection', 'close')
+    done(null, payload)
   })
 }

@@ -24,7 +24,7 @@ export interface ScimRouteContext {
 }
 
 export async function registerScimRoutes (scope: FastifyInstance, context: ScimRouteContext): Promise<void> {
-  scope.addHook('onRequest', async (_request, reply) => { reply.type(SCIM_CONTENT_TYPE) })
+  scope.addHook('onRequest', (_request, reply, done) => { reply.type(SCIM_CONTENT_TYPE); done() })
   requireValidHost(scope, context.config)
   // After authorization (an application-level onRequest hook): the organization is known.
   await registerFairShare(scope, context.config, { onLimited: context.metrics.limited })
