@@ -24,8 +24,7 @@ import type { ScimFilter } from './filter/ast.js'
 import { parsePath } from './path.js'
 import { isPlainObject } from './resource.js'
 import type { ScimResourceObject } from './resource.js'
-import { COMMON_ATTRIBUTES } from './schema/common.js'
-import { resolveAttributeName, splitUrnPrefix } from './schema/registry.js'
+import { resolveAttributeName, splitUrnPrefix, topLevelAttributes } from './schema/registry.js'
 import type { ScimResourceSchema } from './schema/registry.js'
 import type { ScimAttributeDefinition } from './schema/types.js'
 
@@ -48,7 +47,7 @@ const ALL: ScimPick = { mode: 'all' }
 const keyOf = (schema: string, attributeName: string): string => `${schema}\n${attributeName}`
 
 function schemaAttributes (resource: ScimResourceSchema, schema: string): readonly ScimAttributeDefinition[] {
-  if (schema === resource.core.id) return [...COMMON_ATTRIBUTES, ...resource.core.attributes]
+  if (schema === resource.core.id) return topLevelAttributes(resource)
   return resource.extensions.find(e => e.id === schema)?.attributes ?? []
 }
 

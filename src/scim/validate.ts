@@ -27,8 +27,7 @@ import { ScimError } from './errors.js'
 import { isPlainObject } from './resource.js'
 import type { ScimResourceObject } from './resource.js'
 import { DEFAULT_MAX_MULTI_VALUED_VALUES, isCappedMultiValued, tooManyValues } from './limits.js'
-import { COMMON_ATTRIBUTES } from './schema/common.js'
-import { DEFAULT_USER_TYPE, USER_SCHEMA, findAttribute, findExtension } from './schema/registry.js'
+import { DEFAULT_USER_TYPE, USER_SCHEMA, findAttribute, findAttributeByName, findExtension, topLevelAttributes } from './schema/registry.js'
 import type { ScimResourceSchema } from './schema/registry.js'
 import type { ScimAttributeDefinition } from './schema/types.js'
 
@@ -191,8 +190,7 @@ export function canonicaliseAttributes (
   const out: Record<string, unknown> = {}
   const keepReadOnly = options.keepReadOnly ?? false
   for (const [key, value] of Object.entries(object)) {
-    const lower = key.toLowerCase()
-    const attribute = attributes.find(a => a.name.toLowerCase() === lower)
+    const attribute = findAttributeByName(attributes, key)
     if (attribute === undefined || isIgnoredOnInput(attribute, keepReadOnly)) continue
     const path = options.path === undefined ? attribute.name : `${options.path}.${attribute.name}`
     const canonical = canonicaliseValue(attribute, value, { path, keepReadOnly })
@@ -259,7 +257,7 @@ export function validateResource (resource: ScimResourceSchema, body: unknown, o
     core.userType = DEFAULT_USER_TYPE
   }
   const out: ScimResourceObject = { schemas: [resource.core.id] }
-  for (const attribute of [...COMMON_ATTRIBUTES, ...resource.core.attributes]) {
+  for (const attribute of topLevelAttributes(resource)) {
     if (core[attribute.name] !== undefined) out[attribute.name] = core[attribute.name]
   }
   for (const extension of resource.extensions) {

@@ -67,8 +67,36 @@ export const ALL_SCHEMAS: readonly ScimSchemaDefinition[] = Object.freeze([
 
 const equalsIgnoreCase = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase()
 
+/*
+ * Lookups by name run for every key of every request body, filter and PATCH path, so each list
+ * of definitions gets its lowercase-name index once (definitions are frozen constants; weakly
+ * held, so a resource type built for one use leaves nothing behind).
+ */
+const nameIndexes = new WeakMap<readonly ScimAttributeDefinition[], ReadonlyMap<string, ScimAttributeDefinition>>()
+
 function findByName (attributes: readonly ScimAttributeDefinition[], name: string): ScimAttributeDefinition | undefined {
-  return attributes.find(a => equalsIgnoreCase(a.name, name))
+  let index = nameIndexes.get(attributes)
+  if (index === undefined) {
+    const byName = new Map<string, ScimAttributeDefinition>()
+    // The first definition of a name wins, as a search in order would find it.
+    for (const attribute of attributes) if (!byName.has(attribute.name.toLowerCase())) byName.set(attribute.name.toLowerCase(), attribute)
+    nameIndexes.set(attributes, index = byName)
+  }
+  return index.get(name.toLowerCase())
+}
+
+/** Case-insensitive lookup of an attribute by name in one list of definitions. */
+export function findAttributeByName (attributes: readonly ScimAttributeDefinition[], name: string): ScimAttributeDefinition | undefined {
+  return findByName(attributes, name)
+}
+
+const corePools = new WeakMap<ScimResourceSchema, readonly ScimAttributeDefinition[]>()
+
+/** The common attributes (id, externalId, meta), then the core schema's: the top level of a resource. */
+export function topLevelAttributes (resource: ScimResourceSchema): readonly ScimAttributeDefinition[] {
+  let pool = corePools.get(resource)
+  if (pool === undefined) corePools.set(resource, pool = Object.freeze([...COMMON_ATTRIBUTES, ...resource.core.attributes]))
+  return pool
 }
 
 /** Case-insensitive: is this URN one of the resource's schemas (core or extension)? Returns the canonical URN. */
@@ -99,7 +127,7 @@ export function findAttribute (
   const schema = schemaUri === undefined ? resource.core.id : findSchemaUri(resource, schemaUri)
   if (schema === undefined) return undefined
   const pool = schema === resource.core.id
-    ? [...COMMON_ATTRIBUTES, ...resource.core.attributes]
+    ? topLevelAttributes(resource)
     : findExtension(resource, schema)?.attributes ?? []
   const attribute = findByName(pool, name)
   return attribute === undefined ? undefined : { schema, attribute }
@@ -115,11 +143,16 @@ export function findSubAttribute (attribute: ScimAttributeDefinition, name: stri
  * colons and dots, so only the resource's known URNs are recognised (case-insensitively,
  * longest first). A bare URN gives `rest: ''`. Anything else: `{ schema: undefined, rest: text }`.
  */
+const prefixLists = new WeakMap<ScimResourceSchema, ReadonlyArray<{ readonly uri: string, readonly lower: string }>>()
+
 export function splitUrnPrefix (resource: ScimResourceSchema, text: string): { schema: string | undefined, rest: string } {
   const lower = text.toLowerCase()
-  const uris = resourceSchemaUris(resource).sort((a, b) => b.length - a.length)
-  for (const uri of uris) {
-    const u = uri.toLowerCase()
+  let uris = prefixLists.get(resource)
+  if (uris === undefined) {
+    uris = resourceSchemaUris(resource).sort((a, b) => b.length - a.length).map(uri => ({ uri, lower: uri.toLowerCase() }))
+    prefixLists.set(resource, uris)
+  }
+  for (const { uri, lower: u } of uris) {
     if (lower === u) return { schema: uri, rest: '' }
     if (lower.startsWith(u + ':')) return { schema: uri, rest: text.slice(u.length + 1) }
   }
