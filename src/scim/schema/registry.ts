@@ -74,20 +74,21 @@ const equalsIgnoreCase = (a: string, b: string): boolean => a.toLowerCase() === 
  */
 const nameIndexes = new WeakMap<readonly ScimAttributeDefinition[], ReadonlyMap<string, ScimAttributeDefinition>>()
 
-function findByName (attributes: readonly ScimAttributeDefinition[], name: string): ScimAttributeDefinition | undefined {
-  let index = nameIndexes.get(attributes)
-  if (index === undefined) {
-    const byName = new Map<string, ScimAttributeDefinition>()
-    // The first definition of a name wins, as a search in order would find it.
-    for (const attribute of attributes) if (!byName.has(attribute.name.toLowerCase())) byName.set(attribute.name.toLowerCase(), attribute)
-    nameIndexes.set(attributes, index = byName)
-  }
-  return index.get(name.toLowerCase())
-}
+const NO_ATTRIBUTES: readonly ScimAttributeDefinition[] = Object.freeze([])
 
 /** Case-insensitive lookup of an attribute by name in one list of definitions. */
 export function findAttributeByName (attributes: readonly ScimAttributeDefinition[], name: string): ScimAttributeDefinition | undefined {
-  return findByName(attributes, name)
+  let index = nameIndexes.get(attributes)
+  if (index === undefined) {
+    const byName = new Map<string, ScimAttributeDefinition>()
+    for (const attribute of attributes) {
+      const lower = attribute.name.toLowerCase()
+      // The first definition of a name wins, as a search in order would find it.
+      if (!byName.has(lower)) byName.set(lower, attribute)
+    }
+    nameIndexes.set(attributes, index = byName)
+  }
+  return index.get(name.toLowerCase())
 }
 
 const corePools = new WeakMap<ScimResourceSchema, readonly ScimAttributeDefinition[]>()
@@ -128,14 +129,17 @@ export function findAttribute (
   if (schema === undefined) return undefined
   const pool = schema === resource.core.id
     ? topLevelAttributes(resource)
-    : findExtension(resource, schema)?.attributes ?? []
-  const attribute = findByName(pool, name)
+    : findExtension(resource, schema)?.attributes ?? NO_ATTRIBUTES
+  const attribute = findAttributeByName(pool, name)
   return attribute === undefined ? undefined : { schema, attribute }
 }
 
 export function findSubAttribute (attribute: ScimAttributeDefinition, name: string): ScimAttributeDefinition | undefined {
-  return findByName(attribute.subAttributes ?? [], name)
+  return findAttributeByName(attribute.subAttributes ?? NO_ATTRIBUTES, name)
 }
+
+/** The resource's schema URNs, longest first, with their lowercase forms (built once per type). */
+const prefixLists = new WeakMap<ScimResourceSchema, ReadonlyArray<{ readonly uri: string, readonly lower: string }>>()
 
 /**
  * Splits a possibly URN-qualified attribute string into its schema URN and the rest, e.g.
@@ -143,8 +147,6 @@ export function findSubAttribute (attribute: ScimAttributeDefinition, name: stri
  * colons and dots, so only the resource's known URNs are recognised (case-insensitively,
  * longest first). A bare URN gives `rest: ''`. Anything else: `{ schema: undefined, rest: text }`.
  */
-const prefixLists = new WeakMap<ScimResourceSchema, ReadonlyArray<{ readonly uri: string, readonly lower: string }>>()
-
 export function splitUrnPrefix (resource: ScimResourceSchema, text: string): { schema: string | undefined, rest: string } {
   const lower = text.toLowerCase()
   let uris = prefixLists.get(resource)
