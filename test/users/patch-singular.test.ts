@@ -51,12 +51,16 @@ t.test('which PATCHes qualify', async t => {
 
 t.test('answers kept by the operations text stay exact', async t => {
   const options = { resourceId: 'x', maxValues: 100 }
-  const entra = () => [{ op: 'Replace', path: 'active', value: 'False' }]
+  // Texts no other test of this file sends, so the first call computes and the second is kept.
+  const entra = () => [{ op: 'replace', path: 'active', value: 'True' }, { op: 'Replace', path: 'active', value: 'False' }]
   const first = singularUserChanges(USER_RESOURCE, entra(), options)
-  t.same(singularUserChanges(USER_RESOURCE, entra(), options), { active: false }, 'the same answer again')
+  t.same(first, { active: false }, 'computed')
+  const second = singularUserChanges(USER_RESOURCE, entra(), options)
+  t.equal(second, first, 'the same text gets the kept answer')
   t.ok(Object.isFrozen(first), 'a shared answer cannot be changed by a caller')
-  t.same(singularUserChanges(USER_RESOURCE, [{ op: 'Replace', path: 'active', value: 'maybe' }], options), undefined, 'a refused value again')
-  t.same(singularUserChanges(USER_RESOURCE, [{ op: 'Replace', path: 'active', value: 'maybe' }], options), undefined, 'still refused')
+  t.equal(singularUserChanges(USER_RESOURCE, entra(), { ...options, resourceId: 'y' }), first, 'whatever the user')
+  t.same(singularUserChanges(USER_RESOURCE, [{ op: 'Replace', path: 'active', value: 'perhaps' }], options), undefined, 'a refused value')
+  t.same(singularUserChanges(USER_RESOURCE, [{ op: 'Replace', path: 'active', value: 'perhaps' }], options), undefined, 'still refused')
   // More distinct texts than are kept: every one still gets its own answer.
   const wrong: string[] = []
   for (let i = 0; i < 600; i++) {
@@ -64,9 +68,13 @@ t.test('answers kept by the operations text stay exact', async t => {
     if (answer?.title !== `T${i}` || Object.keys(answer).length !== 1) wrong.push(`T${i}`)
   }
   t.same(wrong, [], '600 distinct texts, each its own answer')
-  t.same(singularUserChanges(USER_RESOURCE, entra(), options), { active: false }, 'an early text after the others')
+  const early = singularUserChanges(USER_RESOURCE, entra(), options)
+  t.same(early, { active: false }, 'an early text after the others')
+  t.not(early, first, 'computed again: the oldest answers made room')
   const long = 'x'.repeat(2000)
-  t.same(singularUserChanges(USER_RESOURCE, [{ op: 'replace', path: 'title', value: long }], options), { title: long }, 'a long text is answered, not kept')
+  const longOnce = singularUserChanges(USER_RESOURCE, [{ op: 'replace', path: 'title', value: long }], options)
+  t.same(longOnce, { title: long }, 'a long text is answered')
+  t.not(singularUserChanges(USER_RESOURCE, [{ op: 'replace', path: 'title', value: long }], options), longOnce, 'and not kept')
 })
 
 t.test('the one-statement PATCH answers and stores what the general path does', async t => {
