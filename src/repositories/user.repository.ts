@@ -10,7 +10,9 @@ import type { ScimKeysetFetch, ScimKeysetKey } from '../scim/cursor.js'
 import type { ScimFilter } from '../scim/filter/ast.js'
 import { USER_SCHEMA } from '../scim/schema/registry.js'
 import { compiledOnce, type CompiledOnceQuery, type Param } from './compiled-once.js'
+import { compiledPerShape } from './compiled-per-shape.js'
 import { compileUserFilter, userSortExpression } from './filter-sql.js'
+import { filterShape } from './filter-shape.js'
 import { keysetCondition, keysetCreatedAt, keysetDirection } from './keyset.js'
 import { pageTotal, totalOfEmptyPage } from './page-total.js'
 import {
@@ -392,13 +394,50 @@ export function userListQuery (db: Executor, organizationId: string, query: User
 }
 
 export async function listUsers (db: Executor, organizationId: string, query: UserListQuery): Promise<UserPage> {
-  const rows = query.limit === 0 ? [] : await userListQuery(db, organizationId, query).execute()
+  const rows = query.limit === 0 ? [] : (await userListStatement(db, { organizationId, query })).rows
   const first = rows[0]
   const totalResults = first !== undefined
     ? Number(first.total_results)
     : await totalOfEmptyPage(query, async () => (await userCountQuery(db, organizationId, query.filter, query.baseUrl).executeTakeFirstOrThrow()).count)
   return { totalResults, users: rows.map(toUserWithGroups) }
 }
+
+interface UserListRequest { readonly organizationId: string, readonly query: UserListQuery }
+type UserListRow = Awaited<ReturnType<ReturnType<typeof userListQuery>['execute']>>[number]
+
+/**
+ * userListQuery compiled once per shape (compiled-per-shape.ts): a lookup by userName, email
+ * or externalId has the same text for every value. The values: the organization, offset,
+ * limit, group limit and the filter's string literals. The key: everything else the text
+ * depends on (sort, whether the page is the first, whether groups are read, the base URL,
+ * the filter's shape).
+ */
+export const userListStatement = compiledPerShape<UserListRequest, UserListRow>(
+  (db, { organizationId, query }) => userListQuery(db, organizationId, query),
+  ({ organizationId, query }) => {
+    const filter = query.filter === undefined ? undefined : filterShape(query.filter)
+    if (query.filter !== undefined && filter === undefined) return undefined
+    const key = JSON.stringify([query.sortBy ?? null, query.sortOrder, query.offset === 0, query.groupLimit > 0, query.baseUrl ?? null, filter?.key ?? null])
+    const probes = [
+      organizationId === PROBE_ORGANIZATION[0] ? PROBE_ORGANIZATION[1] : PROBE_ORGANIZATION[0],
+      query.offset === 0 ? 0 : 2_000_000_001,
+      2_000_000_002,
+      query.groupLimit > 0 ? 2_000_000_003 : 0,
+      ...filter?.probes ?? []
+    ]
+    return {
+      key,
+      values: [organizationId, query.offset, query.limit, query.groupLimit, ...filter?.literals ?? []],
+      probe: {
+        organizationId: probes[0] as string,
+        query: { ...query, offset: probes[1] as number, limit: probes[2] as number, groupLimit: probes[3] as number, filter: filter?.probe }
+      },
+      probes
+    }
+  }
+)
+
+const PROBE_ORGANIZATION = ['00000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-00000000000b'] as const
 
 /**
  * Cursor pagination (RFC 9865) in the default order: the users after or before a keyset key,
