@@ -20,6 +20,7 @@
  * probe's compile holds for every literal of the key.
  */
 import type { ScimAttributePath, ScimFilter } from '../scim/filter/ast.js'
+import type { QueryShape } from './compiled-per-shape.js'
 
 export interface FilterShape {
   readonly key: string
@@ -85,4 +86,40 @@ export function filterShape (filter: ScimFilter): FilterShape | undefined {
 
   const shape = walk(filter)
   return shape && { key: shape.key, literals, probe: shape.probe, probes }
+}
+
+/** The values of a list page's statement that are bind parameters (`groupLimit`: users' first groups). */
+export interface PageValues {
+  readonly organizationId: string
+  readonly offset: number
+  readonly limit: number
+  readonly groupLimit?: number
+}
+
+const PROBE_ORGANIZATIONS = ['00000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-00000000000b'] as const
+
+/**
+ * The shape of a filtered (or unfiltered) page for compiledPerShape: `key` is what else its text
+ * depends on (sort, base URL); whether the page is the first and whether groups are read are
+ * added here, as are the probes for the organization, offset, limit and group limit.
+ * `rebuild` makes the request from other page values and filter (the probe).
+ */
+export function pageShape<Q> (
+  page: PageValues, filter: ScimFilter | undefined, key: readonly unknown[], rebuild: (page: PageValues, filter: ScimFilter | undefined) => Q
+): QueryShape<Q> | undefined {
+  const shape = filter === undefined ? undefined : filterShape(filter)
+  if (filter !== undefined && shape === undefined) return undefined
+  const probePage: PageValues = {
+    organizationId: PROBE_ORGANIZATIONS[page.organizationId === PROBE_ORGANIZATIONS[0] ? 1 : 0],
+    offset: page.offset === 0 ? 0 : 2_000_000_001,
+    limit: 2_000_000_002,
+    ...(page.groupLimit === undefined ? {} : { groupLimit: page.groupLimit > 0 ? 2_000_000_003 : 0 })
+  }
+  const numbers = (p: PageValues): unknown[] => [p.organizationId, p.offset, p.limit, p.groupLimit ?? 0]
+  return {
+    key: JSON.stringify([...key, page.offset === 0, (page.groupLimit ?? 0) > 0, shape?.key ?? null]),
+    values: [...numbers(page), ...shape?.literals ?? []],
+    probe: rebuild(probePage, shape?.probe),
+    probes: [...numbers(probePage), ...shape?.probes ?? []]
+  }
 }

@@ -9,6 +9,8 @@ import type { ScimKeysetFetch, ScimKeysetKey } from '../scim/cursor.js'
 import type { ScimFilter } from '../scim/filter/ast.js'
 import { compileGroupFilter, groupSortExpression } from './filter-sql.js'
 import { compiledOnce } from './compiled-once.js'
+import { compiledPerShape } from './compiled-per-shape.js'
+import { pageShape } from './filter-shape.js'
 import { GROUP_COLUMNS, toGroupRecord, type GroupRecord, type GroupRow, type GroupWrite } from './group.mapper.js'
 import { keysetCondition, keysetCreatedAt, keysetDirection } from './keyset.js'
 import { pageTotal, totalOfEmptyPage } from './page-total.js'
@@ -74,7 +76,7 @@ export async function listGroupsWithTotal (
   if (query.limit === 0) return { totalResults: await count(), records: [] }
   const rows = query.filter === undefined && query.sortBy === undefined
     ? (await unfilteredPageWithTotal[query.offset === 0 ? 'first' : 'later'](db, { organizationId, offset: query.offset, limit: query.limit })).rows
-    : await pageWithTotalQuery(db, organizationId, query, query.offset === 0).execute()
+    : (await filteredPageWithTotal(db, { organizationId, query })).rows
   const first = rows[0]
   const totalResults = first !== undefined
     ? Number(first.total_results)
@@ -82,13 +84,25 @@ export async function listGroupsWithTotal (
   return { totalResults, records: rows.map(toGroupRecord) }
 }
 
-function pageWithTotalQuery (db: Executor, organizationId: string, query: GroupListQuery, first: boolean) {
+export function pageWithTotalQuery (db: Executor, organizationId: string, query: GroupListQuery, first: boolean) {
   const count = countGroupsQuery(db, organizationId, query.filter, query.baseUrl)
   return db.with('page', () => groupPageQuery(db, organizationId, query)).selectFrom('page').selectAll('page')
     .select(pageTotal(count, query, first).as('total_results'))
     // The page's order again: a CTE's order is not kept by the query reading it.
     .orderBy(sql.ref('page.sort_key'), query.descending ? 'desc' : 'asc').orderBy('page.created_at').orderBy('page.id')
 }
+
+/**
+ * A filtered or sorted page (Entra's and Okta's `displayName eq` lookups), compiled once per
+ * filter shape (compiled-per-shape.ts, filter-shape.ts): the organization, offset, limit and
+ * the filter's string literals are its values.
+ */
+export const filteredPageWithTotal = compiledPerShape<{ organizationId: string, query: GroupListQuery }, PageWithTotalRow>(
+  (db, { organizationId, query }) => pageWithTotalQuery(db, organizationId, query, query.offset === 0),
+  ({ organizationId, query }) => pageShape(
+    { organizationId, offset: query.offset, limit: query.limit }, query.filter, [query.sortBy ?? null, query.descending, query.baseUrl],
+    (page, filter) => ({ organizationId: page.organizationId, query: { ...query, offset: page.offset, limit: page.limit, filter } }))
+)
 
 interface UnfilteredPageValues { organizationId: string, offset: number, limit: number }
 type PageWithTotalRow = GroupRow & { sort_key: unknown, total_results: number }

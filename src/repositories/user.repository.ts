@@ -12,7 +12,7 @@ import { USER_SCHEMA } from '../scim/schema/registry.js'
 import { compiledOnce, type CompiledOnceQuery, type Param } from './compiled-once.js'
 import { compiledPerShape } from './compiled-per-shape.js'
 import { compileUserFilter, userSortExpression } from './filter-sql.js'
-import { filterShape } from './filter-shape.js'
+import { pageShape } from './filter-shape.js'
 import { keysetCondition, keysetCreatedAt, keysetDirection } from './keyset.js'
 import { pageTotal, totalOfEmptyPage } from './page-total.js'
 import {
@@ -414,30 +414,14 @@ type UserListRow = Awaited<ReturnType<ReturnType<typeof userListQuery>['execute'
  */
 export const userListStatement = compiledPerShape<UserListRequest, UserListRow>(
   (db, { organizationId, query }) => userListQuery(db, organizationId, query),
-  ({ organizationId, query }) => {
-    const filter = query.filter === undefined ? undefined : filterShape(query.filter)
-    if (query.filter !== undefined && filter === undefined) return undefined
-    const key = JSON.stringify([query.sortBy ?? null, query.sortOrder, query.offset === 0, query.groupLimit > 0, query.baseUrl ?? null, filter?.key ?? null])
-    const probes = [
-      organizationId === PROBE_ORGANIZATION[0] ? PROBE_ORGANIZATION[1] : PROBE_ORGANIZATION[0],
-      query.offset === 0 ? 0 : 2_000_000_001,
-      2_000_000_002,
-      query.groupLimit > 0 ? 2_000_000_003 : 0,
-      ...filter?.probes ?? []
-    ]
-    return {
-      key,
-      values: [organizationId, query.offset, query.limit, query.groupLimit, ...filter?.literals ?? []],
-      probe: {
-        organizationId: probes[0] as string,
-        query: { ...query, offset: probes[1] as number, limit: probes[2] as number, groupLimit: probes[3] as number, filter: filter?.probe }
-      },
-      probes
-    }
-  }
+  ({ organizationId, query }) => pageShape(
+    { organizationId, offset: query.offset, limit: query.limit, groupLimit: query.groupLimit }, query.filter,
+    [query.sortBy ?? null, query.sortOrder, query.baseUrl ?? null],
+    (page, filter) => ({
+      organizationId: page.organizationId,
+      query: { ...query, offset: page.offset, limit: page.limit, groupLimit: page.groupLimit ?? 0, filter }
+    }))
 )
-
-const PROBE_ORGANIZATION = ['00000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-00000000000b'] as const
 
 /**
  * Cursor pagination (RFC 9865) in the default order: the users after or before a keyset key,
