@@ -16,7 +16,7 @@
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres npm run bench:compare
  *
  * Env: BENCH_QUICK=1 (small data, 1 short round, result in the temp directory: a smoke
- * test), BENCH_ROUNDS (3), BENCH_SECONDS per run at 32 connections (3) and BENCH_SECONDS_1 at
+ * test), BENCH_ROUNDS (5), BENCH_SECONDS per run at 32 connections (3) and BENCH_SECONDS_1 at
  * 1 connection (2), BENCH_ONLY (a regular expression on scenario names), BENCH_CONNECTIONS
  * (`32,1`; `1` runs only the single-connection runs), BENCH_SERVICE_NODE_ARGS
  * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the service), BENCH_BARE_NODE_ARGS (the
@@ -42,7 +42,7 @@ const SIZES: CompareSizes = QUICK
   ? { users: 5000, medium: 1000, big: 20_000, free: 5000 }
   : { users: 100_000, medium: 10_000, big: 1_000_000, free: 50_000 }
 const DATABASE = QUICK ? 'scim_bench_compare_quick' : 'scim_bench_compare'
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 3))
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (QUICK ? 1 : 5))
 const SECONDS: Record<number, number> = {
   32: Number(process.env.BENCH_SECONDS ?? (QUICK ? 1 : 3)),
   1: Number(process.env.BENCH_SECONDS_1 ?? (QUICK ? 1 : 2))
@@ -339,20 +339,24 @@ async function main (): Promise<void> {
         const bareRuns = runs.get(cell(scenario.name, connections, 'bare')) ?? []
         const serviceRuns = runs.get(cell(scenario.name, connections, 'service')) ?? []
         const m = (list: Run[], field: keyof Run): number => median(list.map(run => run[field]))
+        // Each round's two runs ran back to back: their ratio is what the round measured, and the
+        // median of those is less at the mercy of the machine's drift between rounds than a
+        // ratio of two medians taken from different rounds.
         const ratios = serviceRuns.map((run, r) => run.rps / (bareRuns[r]?.rps ?? NaN))
+        const p50Ratios = serviceRuns.map((run, r) => run.p50 / (bareRuns[r]?.p50 ?? NaN))
         for (const list of [bareRuns, serviceRuns]) {
           const rps = list.map(run => run.rps)
           if (rps.length > 1) noise.push((Math.max(...rps) - Math.min(...rps)) / median(rps))
         }
         const errors = [...bareRuns, ...serviceRuns].reduce((sum, run) => sum + run.errors, 0)
-        rows.push(`| ${scenario.name} | ${connections} | **${(m(serviceRuns, 'rps') / m(bareRuns, 'rps')).toFixed(2)}** | ` +
-          `${ratios.length > 1 ? `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}` : '–'} | ` +
-          `${(m(serviceRuns, 'p50') / m(bareRuns, 'p50')).toFixed(2)} | ` +
+        const range = (list: number[]): string => list.length > 1 ? `${Math.min(...list).toFixed(2)}–${Math.max(...list).toFixed(2)}` : '–'
+        rows.push(`| ${scenario.name} | ${connections} | **${median(ratios).toFixed(2)}** | ${range(ratios)} | ` +
+          `${median(p50Ratios).toFixed(2)} | ${range(p50Ratios)} | ` +
           `${m(bareRuns, 'rps').toFixed(0)} | ${m(serviceRuns, 'rps').toFixed(0)} | ` +
           `${m(bareRuns, 'p50').toFixed(2)} | ${m(serviceRuns, 'p50').toFixed(2)} | ${m(bareRuns, 'p99').toFixed(2)} | ${m(serviceRuns, 'p99').toFixed(2)} | ` +
           `${m(bareRuns, 'cpuMsPerRequest').toFixed(3)} | ${m(serviceRuns, 'cpuMsPerRequest').toFixed(3)} | ${errors} |`)
       }
-      rows.push('|  |  |  |  |  |  |  |  |  |  |  |  |  |  |')
+      rows.push('|  |  |  |  |  |  |  |  |  |  |  |  |  |  |  |')
     }
     rows.pop()
     const postgres = (await sql<{ v: string }>`select version() as v`.execute(db)).rows[0]?.v.split(' on ')[0] ?? '?'
@@ -363,15 +367,15 @@ async function main (): Promise<void> {
       '- bare: bench/compare-baseline.ts, Fastify + `pg`, one statement per request, no auth, no logging, pool of 10',
       `- data: ${SIZES.users.toLocaleString('en')} users; groups of ${SIZES.medium.toLocaleString('en')} and ${SIZES.big.toLocaleString('en')} members (+${SIZES.free.toLocaleString('en')} free users in that organization, ${(1000).toLocaleString('en')} more groups); ${seeded ? `seeded in ${seedSeconds.toFixed(0)} s` : 'reused from an earlier run'}`,
       `- load: autocannon in the orchestrating process; ${ROUNDS} round(s), each running every scenario on both sides (order alternating) for ${SECONDS[32]} s at 32 connections and ${SECONDS[1]} s at 1 connection, after ${WARMUP_SECONDS} s of warm-up each; changed state put back after every run`,
-      `- noise: across rounds, a side's req/s varied by a median of ${noise.length > 0 ? (100 * median(noise)).toFixed(0) : '–'}% (max ${noise.length > 0 ? (100 * Math.max(...noise)).toFixed(0) : '–'}%) of its median; the "ratio range" column is the per-round ratio`,
+      `- noise: across rounds, a side's req/s varied by a median of ${noise.length > 0 ? (100 * median(noise)).toFixed(0) : '–'}% (max ${noise.length > 0 ? (100 * Math.max(...noise)).toFixed(0) : '–'}%) of its median; the "range" columns give the per-round ratios`,
       `- machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, shared with other work; load average (1 min) ${loadBefore.toFixed(2)} before, ${(os.loadavg()[0] ?? 0).toFixed(2)} after`,
       `- software: Node ${process.version}, ${postgres}`,
       `- measuring took ${measureSeconds.toFixed(0)} s, the whole run ${((performance.now() - started) / 1000).toFixed(0)} s`,
       `- service log: ${logLines.toLocaleString('en')} request lines for ${serviceRequests.toLocaleString('en')} answered requests (lines may exceed answers by requests still in flight when a run stopped); exit code after SIGTERM ${String(serviceExit)}`,
       '',
-      'Medians over the rounds. "ratio" is service req/s ÷ bare req/s; "p50 ×" is service p50 ÷ bare p50; CPU is the process\'s own user+system time per request (the orchestrator and Postgres not included).', '',
-      '| scenario | conns | ratio | ratio range | p50 × | bare req/s | service req/s | bare p50 ms | service p50 ms | bare p99 ms | service p99 ms | bare CPU ms/req | service CPU ms/req | errors |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '"ratio" is service req/s ÷ bare req/s and "p50 ×" service p50 ÷ bare p50, each taken per round (the two sides\' runs back to back) and the median of the rounds shown; the other columns are medians over the rounds of each side. CPU is the process\'s own user+system time per request (the orchestrator and Postgres not included).', '',
+      '| scenario | conns | ratio | ratio range | p50 × | p50 × range | bare req/s | service req/s | bare p50 ms | service p50 ms | bare p99 ms | service p99 ms | bare CPU ms/req | service CPU ms/req | errors |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...rows, ''
     ].join('\n')
     const resultsDir = process.env.BENCH_RESULTS_DIR ?? (QUICK ? path.join(os.tmpdir(), 'scim-bench') : undefined)
