@@ -11,7 +11,7 @@ import type { Selectable } from 'kysely'
 import type { GroupsTable } from '../db/schema.js'
 import type { StreamedArray } from '../scim/json-stream.js'
 import { projectResource, wantsAttribute, type ScimProjectionParams } from '../scim/projection.js'
-import type { ScimResourceObject } from '../scim/resource.js'
+import { assignAttributes, type ScimResourceObject } from '../scim/resource.js'
 import { GROUP_RESOURCE, GROUP_SCHEMA } from '../scim/schema/registry.js'
 
 export interface GroupRecord {
@@ -86,8 +86,7 @@ export function toScimGroup (record: GroupRecord, baseUrl: string): ScimResource
   const group: ScimResourceObject = { schemas: [GROUP_SCHEMA], id: record.id }
   if (record.externalId !== null) group.externalId = record.externalId
   group.displayName = record.displayName
-  // (`__proto__` is no attribute of the schema; assigning it would set the prototype.)
-  for (const key in record.attributes) if (key !== '__proto__') group[key] = record.attributes[key]
+  assignAttributes(group, record.attributes)
   group.meta = {
     resourceType: 'Group',
     created: record.createdAt.toISOString(),

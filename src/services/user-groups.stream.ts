@@ -10,7 +10,7 @@ import { listFirstGroupsOfUsers, listUserGroupsPage } from '../repositories/user
 import type { UserGroupRecord, UserRecord } from '../repositories/user.mapper.js'
 import { StreamedArray } from '../scim/json-stream.js'
 import { projectResource, type ScimProjectionParams } from '../scim/projection.js'
-import type { ScimResourceObject } from '../scim/resource.js'
+import { assignAttributes, type ScimResourceObject } from '../scim/resource.js'
 import { USER_RESOURCE } from '../scim/schema/registry.js'
 import { SnapshotReleasedError, type ReadSnapshot } from './read-snapshot.js'
 
@@ -18,18 +18,17 @@ import { SnapshotReleasedError, type ReadSnapshot } from './read-snapshot.js'
 export const GROUP_PAGE_SIZE = 10_000
 
 export function toScimUser (record: UserRecord, groups: readonly UserGroupRecord[], baseUrl: string): ScimResourceObject {
-  return {
-    ...record.attributes,
-    id: record.id,
-    groups: groups.map(group => toScimUserGroup(group.groupId, group.displayName, baseUrl)),
-    meta: {
-      resourceType: 'User',
-      created: record.createdAt.toISOString(),
-      lastModified: record.lastModified.toISOString(),
-      location: `${baseUrl}/Users/${record.id}`,
-      version: `W/"${record.version}"`
-    }
+  const user = assignAttributes({}, record.attributes)
+  user.id = record.id
+  user.groups = groups.map(group => toScimUserGroup(group.groupId, group.displayName, baseUrl))
+  user.meta = {
+    resourceType: 'User',
+    created: record.createdAt.toISOString(),
+    lastModified: record.lastModified.toISOString(),
+    location: `${baseUrl}/Users/${record.id}`,
+    version: `W/"${record.version}"`
   }
+  return user
 }
 
 function toScimUserGroup (groupId: string, display: string, baseUrl: string): Record<string, unknown> {

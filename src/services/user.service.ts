@@ -39,7 +39,7 @@ import { StreamedArray } from '../scim/json-stream.js'
 import { prepareListQuery } from '../scim/list-query.js'
 import { projectResource, wantsAttribute, type ScimProjectionParams } from '../scim/projection.js'
 import { readPatchOperations } from '../scim/patch/patch-request.js'
-import { isPlainObject, type ScimResourceObject } from '../scim/resource.js'
+import { assignAttributes, isPlainObject, type ScimResourceObject } from '../scim/resource.js'
 import { DEFAULT_USER_TYPE, USER_RESOURCE } from '../scim/schema/registry.js'
 import { USER_TYPE_VALUES } from '../scim/schema/user.schema.js'
 import { validateResource } from '../scim/validate.js'
@@ -149,7 +149,9 @@ export class UserService {
     const quick = await this.patchSingular(scope, id, operations, ifMatch, projection)
     if (quick !== undefined) return quick
     return await this.write(scope, id, ifMatch, projection, 'patch', current => {
-      const { resource: patched } = applyPatch(USER_RESOURCE, { ...current.attributes, id }, operations, { resourceId: id })
+      const stored = assignAttributes({}, current.attributes)
+      stored.id = id
+      const { resource: patched } = applyPatch(USER_RESOURCE, stored, operations, { resourceId: id })
       const next = validateResource(USER_RESOURCE, patched, { mode: 'replace', maxValues: this.config.maxMultiValuedValues, current: current.attributes })
       // Removing `active` keeps the state: the column has no "unknown".
       if (next.active === undefined) next.active = current.active
