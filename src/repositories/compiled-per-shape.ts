@@ -10,12 +10,18 @@
  * learnt when it is proven, and nothing is assumed about the builder:
  * - the caller gives the key, the call's variable values, and the same request with a probe in
  *   place of each value (a probe must take every decision the key fixes the same way as its
- *   value, and equal no value);
+ *   value). Values the key fixes outright (an offset of 0) are not among the variable values;
  * - the first call of a key compiles both. The template is kept only when the SQL texts are
  *   equal and every parameter is either the same in both (a constant of the shape) or exactly
  *   the value in one and exactly its probe in the other (that value, passed through). A value
- *   that was transformed, tested or dropped makes the key's template refused for good, and such
- *   a shape is built per call as before;
+ *   the builder rewrote (a LIKE pattern, a range around an instant), or a probe compile that
+ *   failed, refuses the key for good: such a shape is built per call as before. The decisions
+ *   the builder takes on a value without rewriting it (is it a uuid?) are the key's to capture;
+ * - a call whose values cannot tell slots from constants (a value equal to its own probe or to
+ *   another's, as a client may send on purpose) is built for itself and teaches nothing: the
+ *   template is learnt from a later call;
+ * - the kept template is the probe's statement, so it holds none of the first caller's values
+ *   (another organization's id, an email address) and nothing of them is kept or logged later;
  * - later calls with the key bind their values into the kept text.
  * The caller's part is that its key captures every decision a builder takes on a value; a
  * property test (test/repositories/compiled-per-shape.test.ts) compiles random filters of one
@@ -69,7 +75,8 @@ export function compiledPerShape<Q, R> (
     if (kept === REFUSED) return build(db, request).compile()
     if (kept !== undefined) return bind(kept, shape.values)
     const compiled = build(db, request).compile()
-    remember(shape.key, learn(compiled, () => build(db, shape.probe).compile(), shape))
+    const learnt = learn(compiled, () => build(db, shape.probe).compile(), shape)
+    if (learnt !== undefined) remember(shape.key, learnt)
     return compiled
   }
 
@@ -88,12 +95,14 @@ export function compiledPerShape<Q, R> (
   }) as CompiledPerShape<Q, R>
 }
 
-function learn<Q, R> (compiled: CompiledQuery<R>, compileProbe: () => CompiledQuery<R>, shape: QueryShape<Q>): Template<R> | typeof REFUSED {
+/** The template, REFUSED, or undefined when these values cannot tell (the next call of the key tries again). */
+function learn<Q, R> (compiled: CompiledQuery<R>, compileProbe: () => CompiledQuery<R>, shape: QueryShape<Q>): Template<R> | typeof REFUSED | undefined {
   const { values, probes } = shape
-  if (probes.length !== values.length) return REFUSED
-  for (let i = 0; i < probes.length; i++) {
-    if (!Object.is(probes[i], values[i]) && values.some(value => Object.is(value, probes[i]))) return REFUSED
-  }
+  if (probes.length !== values.length) throw new Error('compiledPerShape: a probe for every value, and no more')
+  // Sets and maps (SameValueZero) keep this linear in the number of values, however many a filter has.
+  const valueSet = new Set(values)
+  const slotOfProbe = new Map(probes.map((probe, index) => [probe, index]))
+  if (slotOfProbe.size !== probes.length || probes.some(probe => valueSet.has(probe))) return undefined
   let probed: CompiledQuery<R>
   try {
     probed = compileProbe()
@@ -109,11 +118,11 @@ function learn<Q, R> (compiled: CompiledQuery<R>, compileProbe: () => CompiledQu
       slots.push(-1)
       continue
     }
-    const index = probes.findIndex((candidate, k) => Object.is(candidate, probe) && !Object.is(candidate, values[k]))
-    if (index < 0 || !Object.is(values[index], actual)) return REFUSED
+    const index = slotOfProbe.get(probe)
+    if (index === undefined || !Object.is(values[index], actual)) return REFUSED
     slots.push(index)
   }
-  return { compiled, slots }
+  return { compiled: probed, slots }
 }
 
 function bind<R> (template: Template<R>, values: readonly unknown[]): CompiledQuery<R> {

@@ -7,10 +7,11 @@
  * What the key holds of a string literal:
  * - whether it is a uuid (any case): uuid attributes (`id`, `groups.value`) compare as uuid or
  *   match nothing, by the text;
- * - whether it is lowercase, and whether it has LIKE's special characters `%`, `_`, `\`: the
- *   rewrites that look at those (lowercasing a uuid, escaping a pattern) are refused by the
- *   probe check anyway, and keeping them apart in the key means a rewrite that changed only
- *   some texts could not be learnt from a probe without them.
+ * - whether it is lowercase (a uuid compared case-insensitively is lowercased: a rewrite of an
+ *   uppercase one, refused by the probe check, a no-op on a lowercase one, learnt), and
+ *   whether it has LIKE's special characters `%`, `_`, `\` (escaped in patterns, a rewrite
+ *   refused anyway): keeping them apart in the key means a rewrite that changed only some
+ *   texts could not be learnt from a probe without them.
  * A literal holding U+0000 (which the compiler turns into a shorter comparison or `false`)
  * gives the filter no shape: it is compiled per request. Numbers and booleans are in the key
  * as they are (`active eq true`, `x gt 3`). Instants need no feature: resolve.ts has rewritten
@@ -76,7 +77,7 @@ export function filterShape (filter: ScimFilter): FilterShape | undefined {
         const feature = features(node.value)
         if (feature === undefined) return undefined
         const probe = probeFor(literals.length, feature)
-        if (features(probe) !== feature) throw new Error(`probe ${JSON.stringify(probe)} does not have the features ${feature}`)
+        if (features(probe) !== feature) return undefined // cannot happen (tested); compiled per request if it did
         literals.push(node.value)
         probes.push(probe)
         return { key: `${path(node.path)} ${node.op} $${feature}`, probe: { kind: 'compare', path: node.path, op: node.op, value: probe } }
@@ -115,7 +116,10 @@ export function pageShape<Q> (
     limit: 2_000_000_002,
     ...(page.groupLimit === undefined ? {} : { groupLimit: page.groupLimit > 0 ? 2_000_000_003 : 0 })
   }
-  const numbers = (p: PageValues): unknown[] => [p.organizationId, p.offset, p.limit, p.groupLimit ?? 0]
+  // An offset or group limit of 0 is fixed by the key (and is its own probe): not a value.
+  const numbers = (p: PageValues): unknown[] => [
+    p.organizationId, p.limit, ...page.offset === 0 ? [] : [p.offset], ...(page.groupLimit ?? 0) > 0 ? [p.groupLimit] : []
+  ]
   return {
     key: JSON.stringify([...key, page.offset === 0, (page.groupLimit ?? 0) > 0, shape?.key ?? null]),
     values: [...numbers(page), ...shape?.literals ?? []],

@@ -22,4 +22,3 @@ export function assignAttributes (target: ScimResourceObject, source: Readonly<S
   }
   return target
 }
-

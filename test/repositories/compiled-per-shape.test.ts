@@ -37,7 +37,9 @@ const ORG = '3f1c2a9e-5b7d-4e8f-9a0b-1c2d3e4f5a6b'
 /** Other literals for a string: some keep its shape, some do not. */
 const REPLACEMENTS: readonly string[] = [
   'bob', 'BOB', 'Bob', 'a_b', 'A%B', 'back\\slash', '', 'x 1', '2026-01-01T00:00:00.000Z',
-  'ABCDEF12-3456-4789-8ABC-DEF012345678', 'abcdef12-3456-4789-8abc-def012345678', 'nul\u0000in', 'ß', 'İ', 'mail@work.example'
+  'ABCDEF12-3456-4789-8ABC-DEF012345678', 'abcdef12-3456-4789-8abc-def012345678', 'nul\u0000in', 'ß', 'İ', 'mail@work.example',
+  // The probes themselves (filter-shape.ts), as a client may send them on purpose.
+  '\u0001probe0\u0001', '\u0001PROBE1\u0001', '\u0001probe0\u0001_', 'ffffffff-ffff-4fff-bfff-000000000000', 'FFFFFFFF-FFFF-4FFF-BFFF-000000000001'
 ]
 
 function replaceLiterals (filter: ScimFilter, pick: () => string): ScimFilter {
@@ -88,12 +90,53 @@ t.test('a builder whose text follows a value is refused', async t => {
   t.equal(query.size, 0)
 })
 
-t.test('a probe equal to another value is refused', async t => {
+t.test('values that equal a probe teach nothing: the template is learnt from a later call', async t => {
   const query = compiledPerShape<{ a: string, b: string }, { a: string }>(
     (db, { a, b }) => db.selectFrom('users').select('user_name as a').where('user_name', '=', a).where('external_id', '=', b),
-    request => ({ key: 'k', values: [request.a, request.b], probe: { a: request.b, b: '\u0001q' }, probes: [request.b, '\u0001q'] }))
-  query.compile(compiler, { a: 'x', b: 'y' })
-  t.equal(query.size, 0)
+    request => ({ key: 'k', values: [request.a, request.b], probe: { a: '\u0001p', b: '\u0001q' }, probes: ['\u0001p', '\u0001q'] }))
+  t.same(query.compile(compiler, { a: '\u0001p', b: 'y' }).parameters, ['\u0001p', 'y'], 'a value equal to its own probe')
+  t.same(query.compile(compiler, { a: 'x', b: '\u0001p' }).parameters, ['x', '\u0001p'], 'a value equal to another probe')
+  t.equal(query.size, 0, 'nothing kept from them')
+  t.same(query.compile(compiler, { a: 'x', b: 'y' }).parameters, ['x', 'y'])
+  t.equal(query.size, 1, 'learnt from the next call')
+  t.same(query.compile(compiler, { a: '\u0001p', b: 'z' }).parameters, ['\u0001p', 'z'], 'and bound right for any value after')
+})
+
+t.test('a client sending the probes first cannot pin them into the lists of everyone', async t => {
+  const organizations = ['11111111-1111-4111-8111-111111111111', '22222222-2222-4222-8222-222222222222']
+  const cases: Array<{ first: UserListQuery, then: UserListQuery }> = [
+    { first: listQuery(undefined, { offset: 2_000_000_001, groupLimit: 0 }), then: listQuery(undefined, { offset: 100, groupLimit: 0 }) },
+    { first: listQuery(undefined, { offset: 100, groupLimit: 2_000_000_003 }), then: listQuery(undefined, { offset: 100, groupLimit: 20 }) },
+    {
+      first: listQuery(resolveFilter(USER_RESOURCE, parseFilter('userName eq "\\u0001probe0\\u0001"'))),
+      then: listQuery(resolveFilter(USER_RESOURCE, parseFilter('userName eq "bjensen"')))
+    },
+    {
+      first: listQuery(resolveFilter(USER_RESOURCE, parseFilter('id eq "ffffffff-ffff-4fff-bfff-000000000000"'))),
+      then: listQuery(resolveFilter(USER_RESOURCE, parseFilter('id eq "abcdef12-3456-4789-8abc-def012345678"')))
+    }
+  ]
+  for (const { first, then } of cases) {
+    userListStatement.compile(compiler, { organizationId: organizations[0] as string, query: first })
+    for (const organizationId of organizations) {
+      const kept = userListStatement.compile(compiler, { organizationId, query: then })
+      const fresh = userListQuery(compiler, organizationId, then).compile()
+      t.equal(kept.sql, fresh.sql)
+      t.same(kept.parameters, fresh.parameters, JSON.stringify(then.filter ?? then.offset))
+    }
+  }
+})
+
+t.test('a kept template holds none of the values of the call it was learnt from', async t => {
+  const secret = 'first-caller-secret@example.com'
+  const organizationId = '33333333-3333-4333-8333-333333333333'
+  const shape = (value: string) => listQuery(resolveFilter(USER_RESOURCE, parseFilter(`emails[type eq "home"].value eq ${JSON.stringify(value)}`)))
+  userListStatement.compile(compiler, { organizationId, query: shape(secret) })
+  const later = userListStatement.compile(compiler, { organizationId: '44444444-4444-4444-8444-444444444444', query: shape('other@example.com') })
+  const kept = JSON.stringify(later.query)
+  t.notOk(kept.includes(secret), 'not the first email')
+  t.notOk(kept.includes(organizationId), 'not the first organization')
+  t.ok(later.parameters.includes('other@example.com'))
 })
 
 t.test('at most `capacity` keys are kept, the oldest dropped first', async t => {
@@ -142,7 +185,7 @@ function sameStatements (
 ): void {
   const property = fc.property(
     filterArbitrary(resource, objects), fc.array(fc.nat(REPLACEMENTS.length - 1), { minLength: 1, maxLength: 8 }),
-    fc.constantFrom(0, 100), fc.constantFrom(0, 20), (text, picks, offset, groupLimit) => {
+    fc.constantFrom(0, 100, 2_000_000_001), fc.constantFrom(0, 20, 2_000_000_003), (text, picks, offset, groupLimit) => {
       let filter: ScimFilter
       try {
         filter = resolveFilter(resource, parseFilter(text))
