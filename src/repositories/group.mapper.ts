@@ -11,7 +11,7 @@ import type { Selectable } from 'kysely'
 import type { GroupsTable } from '../db/schema.js'
 import type { StreamedArray } from '../scim/json-stream.js'
 import { projectResource, wantsAttribute, type ScimProjectionParams } from '../scim/projection.js'
-import { assignAttributes, type ScimResourceObject } from '../scim/resource.js'
+import { assignAttributes, resourceMeta, type ScimResourceObject } from '../scim/resource.js'
 import { GROUP_RESOURCE, GROUP_SCHEMA } from '../scim/schema/registry.js'
 
 export interface GroupRecord {
@@ -87,14 +87,7 @@ export function toScimGroup (record: GroupRecord, baseUrl: string): ScimResource
   if (record.externalId !== null) group.externalId = record.externalId
   group.displayName = record.displayName
   assignAttributes(group, record.attributes)
-  group.meta = {
-    resourceType: 'Group',
-    created: record.createdAt.toISOString(),
-    lastModified: record.lastModified.toISOString(),
-    location: `${baseUrl}/Groups/${record.id}`,
-    // The weak ETag of http/etag.ts, derived from the row version (RFC 7644 §3.14).
-    version: `W/"${record.version}"`
-  }
+  group.meta = resourceMeta('Group', 'Groups', record, baseUrl)
   return group
 }
 

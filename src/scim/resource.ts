@@ -22,3 +22,26 @@ export function assignAttributes (target: ScimResourceObject, source: Readonly<S
   }
   return target
 }
+
+/** What `meta` is made of: the columns every stored resource has. */
+export interface StoredResourceMeta {
+  readonly id: string
+  readonly createdAt: Date
+  readonly lastModified: Date
+  readonly version: number
+}
+
+/**
+ * The `meta` of a stored resource (RFC 7643 §3.1) at `${baseUrl}/${endpoint}/${id}`. Its
+ * `version` is the weak ETag derived from the row version, as the ETag header (http/etag.ts,
+ * RFC 7644 §3.14).
+ */
+export function resourceMeta (resourceType: 'User' | 'Group', endpoint: 'Users' | 'Groups', stored: StoredResourceMeta, baseUrl: string): ScimResourceObject {
+  return {
+    resourceType,
+    created: stored.createdAt.toISOString(),
+    lastModified: stored.lastModified.toISOString(),
+    location: `${baseUrl}/${endpoint}/${stored.id}`,
+    version: `W/"${stored.version}"`
+  }
+}

@@ -10,7 +10,7 @@ import { listFirstGroupsOfUsers, listUserGroupsPage } from '../repositories/user
 import type { UserGroupRecord, UserRecord } from '../repositories/user.mapper.js'
 import { StreamedArray } from '../scim/json-stream.js'
 import { projectResource, type ScimProjectionParams } from '../scim/projection.js'
-import { assignAttributes, type ScimResourceObject } from '../scim/resource.js'
+import { assignAttributes, resourceMeta, type ScimResourceObject } from '../scim/resource.js'
 import { USER_RESOURCE } from '../scim/schema/registry.js'
 import { SnapshotReleasedError, type ReadSnapshot } from './read-snapshot.js'
 
@@ -21,13 +21,7 @@ export function toScimUser (record: UserRecord, groups: readonly UserGroupRecord
   const user = assignAttributes({}, record.attributes)
   user.id = record.id
   user.groups = groups.map(group => toScimUserGroup(group.groupId, group.displayName, baseUrl))
-  user.meta = {
-    resourceType: 'User',
-    created: record.createdAt.toISOString(),
-    lastModified: record.lastModified.toISOString(),
-    location: `${baseUrl}/Users/${record.id}`,
-    version: `W/"${record.version}"`
-  }
+  user.meta = resourceMeta('User', 'Users', record, baseUrl)
   return user
 }
 
