@@ -144,6 +144,14 @@ async function load (port: number, pid: number | undefined, headers: Record<stri
   }
 }
 
+function memberScenarioName (op: 'add' | 'remove', group: '10k' | '1M'): string {
+  return `PATCH /Groups ${op} 1 member (${group} group)`
+}
+
+function range (values: number[]): string {
+  return values.length > 1 ? `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}` : '–'
+}
+
 function median (values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = Math.floor(sorted.length / 2)
@@ -225,19 +233,20 @@ async function main (): Promise<void> {
       body: { schemas: [PATCH_OP], Operations: op === 'add' ? [{ op: 'add', path: 'members', value: [{ value: user }] }] : [{ op: 'remove', path: `members[value eq "${user}"]` }] }
     })
     const bareMemberPatch = (group: string, op: 'add' | 'remove', user: string): Req => ({ method: 'PATCH', path: `/groups/${group}/${op}`, body: { value: user } })
-    const memberScenarios = ([['10k', data.mediumGroup, data.org, mediumMembers, mediumFree, false], ['1M', data.bigGroup, data.bigOrg, bigMembers, bigFree, true]] as const)
-      .flatMap(([label, group, org, members, free, big]): Scenario[] => [
-        {
-          name: `PATCH /Groups add 1 member (${label} group)`, expect: 204, big,
+    const groupSizes = [['10k', data.mediumGroup, data.org, mediumMembers, mediumFree, false], ['1M', data.bigGroup, data.bigOrg, bigMembers, bigFree, true]] as const
+    // Ordered add 10k, add 1M, remove 10k, remove 1M: the same change on both groups runs back
+    // to back, so the group-size comparison below pairs runs taken in the same conditions.
+    const memberScenarios = (['add', 'remove'] as const).flatMap(op => groupSizes.map(([label, group, org, members, free, big]): Scenario => op === 'add'
+      ? {
+          name: memberScenarioName('add', label), expect: 204, big,
           service: k => memberPatch(group, 'add', at(free, k)), bare: k => bareMemberPatch(group, 'add', at(free, k)),
           restore: restoreAdded(group, free)
-        },
-        {
-          name: `PATCH /Groups remove 1 member (${label} group)`, expect: 204, big,
+        }
+      : {
+          name: memberScenarioName('remove', label), expect: 204, big,
           service: k => memberPatch(group, 'remove', at(members, k)), bare: k => bareMemberPatch(group, 'remove', at(members, k)),
           restore: restoreRemoved(org, group, members)
-        }
-      ])
+        }))
 
     const n = (): number => 1 + Math.floor(Math.random() * SIZES.users)
     const all: Scenario[] = [
@@ -311,8 +320,8 @@ async function main (): Promise<void> {
     const cell = (scenario: string, connections: number, side: Side): string => `${scenario}|${connections}|${side}`
     const measureStart = performance.now()
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [i, scenario] of scenarios.entries()) {
-        for (const connections of CONNECTIONS) {
+      for (const connections of CONNECTIONS) {
+        for (const [i, scenario] of scenarios.entries()) {
           const sides: Side[] = (round + i) % 2 === 0 ? ['bare', 'service'] : ['service', 'bare']
           for (const side of sides) {
             const run = await runOne(scenario, side, connections, SECONDS[connections] as number)
@@ -349,7 +358,6 @@ async function main (): Promise<void> {
           if (rps.length > 1) noise.push((Math.max(...rps) - Math.min(...rps)) / median(rps))
         }
         const errors = [...bareRuns, ...serviceRuns].reduce((sum, run) => sum + run.errors, 0)
-        const range = (list: number[]): string => list.length > 1 ? `${Math.min(...list).toFixed(2)}–${Math.max(...list).toFixed(2)}` : '–'
         rows.push(`| ${scenario.name} | ${connections} | **${median(ratios).toFixed(2)}** | ${range(ratios)} | ` +
           `${median(p50Ratios).toFixed(2)} | ${range(p50Ratios)} | ` +
           `${m(bareRuns, 'rps').toFixed(0)} | ${m(serviceRuns, 'rps').toFixed(0)} | ` +
@@ -359,6 +367,25 @@ async function main (): Promise<void> {
       rows.push('|  |  |  |  |  |  |  |  |  |  |  |  |  |  |  |')
     }
     rows.pop()
+
+    // What a change costs on the 1M group against the 10k group, per round from the two runs
+    // taken back to back (scenario order above), by req/s and by p50; the bare server's
+    // figures show what Postgres itself pays for the bigger group.
+    const sizeRows: string[] = []
+    for (const op of ['add', 'remove'] as const) {
+      for (const connections of CONNECTIONS) {
+        const cells: string[] = []
+        for (const side of ['service', 'bare'] as const) {
+          const small = runs.get(cell(memberScenarioName(op, '10k'), connections, side)) ?? []
+          const big = runs.get(cell(memberScenarioName(op, '1M'), connections, side)) ?? []
+          if (small.length === 0 || big.length === 0) continue
+          const byRate = small.map((run, r) => run.rps / (big[r]?.rps ?? NaN))
+          const byP50 = small.map((run, r) => (big[r]?.p50 ?? NaN) / run.p50)
+          cells.push(`${side === 'service' ? `**${median(byRate).toFixed(2)}**` : median(byRate).toFixed(2)} | ${range(byRate)} | ${median(byP50).toFixed(2)} | ${range(byP50)}`)
+        }
+        if (cells.length === 2) sizeRows.push(`| ${op} 1 member | ${connections} | ${cells.join(' | ')} |`)
+      }
+    }
     const postgres = (await sql<{ v: string }>`select version() as v`.execute(db)).rows[0]?.v.split(' on ')[0] ?? '?'
     const text = [
       '# Service vs bare baseline', '',
@@ -376,7 +403,16 @@ async function main (): Promise<void> {
       '"ratio" is service req/s ÷ bare req/s and "p50 ×" service p50 ÷ bare p50, each taken per round (the two sides\' runs back to back) and the median of the rounds shown; the other columns are medians over the rounds of each side. CPU is the process\'s own user+system time per request (the orchestrator and Postgres not included).', '',
       '| scenario | conns | ratio | ratio range | p50 × | p50 × range | bare req/s | service req/s | bare p50 ms | service p50 ms | bare p99 ms | service p99 ms | bare CPU ms/req | service CPU ms/req | errors |',
       '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
-      ...rows, ''
+      ...rows, '',
+      ...sizeRows.length === 0
+        ? []
+        : [
+            '## Group size', '',
+            `What a membership change costs on the ${SIZES.big.toLocaleString('en')}-member group ("1M") relative to the ${SIZES.medium.toLocaleString('en')}-member group ("10k"): 10k req/s ÷ 1M req/s and 1M p50 ÷ 10k p50, per round from runs taken back to back, median and range (1.00: the same cost).`, '',
+            '| change | conns | service, by req/s | range | service, by p50 | range | bare, by req/s | range | bare, by p50 | range |',
+            '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+            ...sizeRows, ''
+          ]
     ].join('\n')
     const resultsDir = process.env.BENCH_RESULTS_DIR ?? (QUICK ? path.join(os.tmpdir(), 'scim-bench') : undefined)
     if (resultsDir !== undefined) process.env.BENCH_RESULTS_DIR = resultsDir
