@@ -64,6 +64,12 @@ interface Scenario {
   readonly bare: (k: number) => Req
   /** Puts back what requests 0…count-1 changed (after every run). */
   readonly restore?: (count: number) => Promise<void>
+  /**
+   * How many requests a run can send before they repeat earlier ones (the ids a membership
+   * change cycles through): past that, a remove finds a non-member and an add a member, cheaper
+   * no-ops. Runs that went past it are named in the report.
+   */
+  readonly distinct?: number
 }
 interface Run { rps: number, p50: number, p99: number, requests: number, errors: number, cpuMsPerRequest: number }
 
@@ -146,6 +152,27 @@ async function load (port: number, pid: number | undefined, headers: Record<stri
 
 function memberScenarioName (op: 'add' | 'remove', group: '10k' | '1M'): string {
   return `PATCH /Groups ${op} 1 member (${group} group)`
+}
+
+/**
+ * The scenarios in a round's order: every other round runs each membership change on the 1M
+ * group before the 10k group, so that a drift of the machine within a round does not always
+ * fall on the same one of the pair.
+ */
+function orderOfRound (scenarios: readonly Scenario[], round: number): Scenario[] {
+  const ordered = [...scenarios]
+  if (round % 2 === 0) return ordered
+  for (let i = 0; i + 1 < ordered.length; i++) {
+    const [first, second] = [ordered[i] as Scenario, ordered[i + 1] as Scenario]
+    for (const op of ['add', 'remove'] as const) {
+      if (first.name === memberScenarioName(op, '10k') && second.name === memberScenarioName(op, '1M')) {
+        ordered[i] = second
+        ordered[i + 1] = first
+        i++
+      }
+    }
+  }
+  return ordered
 }
 
 function range (values: number[]): string {
@@ -240,12 +267,12 @@ async function main (): Promise<void> {
       ? {
           name: memberScenarioName('add', label), expect: 204, big,
           service: k => memberPatch(group, 'add', at(free, k)), bare: k => bareMemberPatch(group, 'add', at(free, k)),
-          restore: restoreAdded(group, free)
+          restore: restoreAdded(group, free), distinct: free.length
         }
       : {
           name: memberScenarioName('remove', label), expect: 204, big,
           service: k => memberPatch(group, 'remove', at(members, k)), bare: k => bareMemberPatch(group, 'remove', at(members, k)),
-          restore: restoreRemoved(org, group, members)
+          restore: restoreRemoved(org, group, members), distinct: members.length
         }))
 
     const n = (): number => 1 + Math.floor(Math.random() * SIZES.users)
@@ -305,8 +332,12 @@ async function main (): Promise<void> {
         return side === 'service' ? scenario.service(k) : scenario.bare(k)
       })
       await scenario.restore?.(requestsBefore.count)
+      if (scenario.distinct !== undefined && requestsBefore.count > scenario.distinct) {
+        cycled.push(`${scenario.name} c=${connections} ${side} (${requestsBefore.count} requests, ${scenario.distinct} ids)`)
+      }
       return run
     }
+    const cycled: string[] = []
 
     let serviceRequests = 0
     console.log(`warming up (${WARMUP_SECONDS} s per scenario and side)`)
@@ -316,12 +347,14 @@ async function main (): Promise<void> {
         if (side === 'service') serviceRequests += run.requests
       }
     }
+    // Warm-up runs may cycle (they are not reported).
+    cycled.length = 0
     const runs = new Map<string, Run[]>()
     const cell = (scenario: string, connections: number, side: Side): string => `${scenario}|${connections}|${side}`
     const measureStart = performance.now()
     for (let round = 0; round < ROUNDS; round++) {
       for (const connections of CONNECTIONS) {
-        for (const [i, scenario] of scenarios.entries()) {
+        for (const [i, scenario] of orderOfRound(scenarios, round).entries()) {
           const sides: Side[] = (round + i) % 2 === 0 ? ['bare', 'service'] : ['service', 'bare']
           for (const side of sides) {
             const run = await runOne(scenario, side, connections, SECONDS[connections] as number)
@@ -368,9 +401,9 @@ async function main (): Promise<void> {
     }
     rows.pop()
 
-    // What a change costs on the 1M group against the 10k group, per round from the two runs
-    // taken back to back (scenario order above), by req/s and by p50; the bare server's
-    // figures show what Postgres itself pays for the bigger group.
+    // What a change costs on the 1M group against the 10k group, per round from runs taken
+    // within four consecutive runs (scenario order above), by req/s and by p50; the bare
+    // server's figures show what Postgres itself pays for the bigger group.
     const sizeRows: string[] = []
     for (const op of ['add', 'remove'] as const) {
       for (const connections of CONNECTIONS) {
@@ -393,7 +426,8 @@ async function main (): Promise<void> {
       '- service: `node dist/src/server.js`, bearer-token auth, LOG_LEVEL=info (log lines to a file), default pool (10); fair-share limits off (ORG_MAX_CONCURRENT_REQUESTS=0, RATE_LIMIT_PER_MINUTE=0: one organization is the whole load)',
       '- bare: bench/compare-baseline.ts, Fastify + `pg`, one statement per request, no auth, no logging, pool of 10',
       `- data: ${SIZES.users.toLocaleString('en')} users; groups of ${SIZES.medium.toLocaleString('en')} and ${SIZES.big.toLocaleString('en')} members (+${SIZES.free.toLocaleString('en')} free users in that organization, ${(1000).toLocaleString('en')} more groups); ${seeded ? `seeded in ${seedSeconds.toFixed(0)} s` : 'reused from an earlier run'}`,
-      `- load: autocannon in the orchestrating process; ${ROUNDS} round(s), each running every scenario on both sides (order alternating) for ${SECONDS[32]} s at 32 connections and ${SECONDS[1]} s at 1 connection, after ${WARMUP_SECONDS} s of warm-up each; changed state put back after every run`,
+      `- load: autocannon in the orchestrating process; ${ROUNDS} round(s), each running every scenario on both sides (order alternating) for ${SECONDS[32]} s at 32 connections, then every scenario for ${SECONDS[1]} s at 1 connection; before the first round, ${WARMUP_SECONDS} s of warm-up per scenario and side at 32 connections; changed state put back after every run`,
+      `- runs whose requests outnumbered their scenario's distinct ids (later ones repeat earlier ones as cheaper no-ops): ${cycled.length === 0 ? 'none' : cycled.join('; ')}`,
       `- noise: across rounds, a side's req/s varied by a median of ${noise.length > 0 ? (100 * median(noise)).toFixed(0) : '–'}% (max ${noise.length > 0 ? (100 * Math.max(...noise)).toFixed(0) : '–'}%) of its median; the "range" columns give the per-round ratios`,
       `- machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, shared with other work; load average (1 min) ${loadBefore.toFixed(2)} before, ${(os.loadavg()[0] ?? 0).toFixed(2)} after`,
       `- software: Node ${process.version}, ${postgres}`,
@@ -408,7 +442,7 @@ async function main (): Promise<void> {
         ? []
         : [
             '## Group size', '',
-            `What a membership change costs on the ${SIZES.big.toLocaleString('en')}-member group ("1M") relative to the ${SIZES.medium.toLocaleString('en')}-member group ("10k"): 10k req/s ÷ 1M req/s and 1M p50 ÷ 10k p50, per round from runs taken back to back, median and range (1.00: the same cost).`, '',
+            `What a membership change costs on the ${SIZES.big.toLocaleString('en')}-member group ("1M") relative to the ${SIZES.medium.toLocaleString('en')}-member group ("10k"): 10k req/s ÷ 1M req/s and 1M p50 ÷ 10k p50, per round from runs taken within four consecutive runs (the two groups' runs in alternating order from round to round), median and range (1.00: the same cost). The groups are in different organizations (${SIZES.users.toLocaleString('en')} users, and ${(SIZES.big + SIZES.free).toLocaleString('en')}), each with its own token.`, '',
             '| change | conns | service, by req/s | range | service, by p50 | range | bare, by req/s | range | bare, by p50 | range |',
             '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
             ...sizeRows, ''

@@ -409,8 +409,8 @@ type UserListRow = Awaited<ReturnType<ReturnType<typeof userListQuery>['execute'
  * userListQuery compiled once per shape (compiled-per-shape.ts): a lookup by userName, email
  * or externalId has the same text for every value. The values: the organization, the
  * limit, the offset and the group limit (these two only when not 0: at 0 the text differs)
- * and the filter's string literals. The key: everything else the text depends on (sort, whether the
- * page is the first, whether groups are read, the base URL, the filter's shape).
+ * and the filter's string literals. The key: everything else the text depends on (sort,
+ * whether the page is the first, whether groups are read, the base URL, the filter's shape).
  */
 export const userListStatement = compiledPerShape<UserListRequest, UserListRow>(
   (db, { organizationId, query }) => userListQuery(db, organizationId, query),

@@ -36,11 +36,14 @@ t.test('a user and a group response: stored attributes, then id, groups/meta, as
   }, [{ userId: 'u1', groupId: 'g1', displayName: 'Admins' }], 'https://h/scim/v2')
   t.same(Object.keys(user), ['schemas', 'userName', 'active', 'id', 'groups', 'meta'])
   t.same(user.groups, [{ value: 'g1', $ref: 'https://h/scim/v2/Groups/g1', display: 'Admins', type: 'direct' }])
+  t.same(Object.keys(user.meta as object), ['resourceType', 'created', 'lastModified', 'location', 'version'])
   t.same(user.meta, { resourceType: 'User', created: '2026-01-02T03:04:05.678Z', lastModified: '2026-01-02T03:04:05.678Z', location: 'https://h/scim/v2/Users/u1', version: 'W/"3"' })
   const group = toScimGroup({
     id: 'g1', organizationId: 'o', displayName: 'Admins', externalId: null, version: 2, createdAt, lastModified: createdAt,
     attributes: JSON.parse('{"__proto__":{"x":1},"urn:example:ext":{"a":1}}') as Record<string, unknown>
   }, 'https://h/scim/v2')
   t.same(Object.keys(group), ['schemas', 'id', 'displayName', 'urn:example:ext', 'meta'])
+  t.same(Object.keys(group.meta as object), ['resourceType', 'created', 'lastModified', 'location', 'version'])
+  t.same(group.meta, { resourceType: 'Group', created: '2026-01-02T03:04:05.678Z', lastModified: '2026-01-02T03:04:05.678Z', location: 'https://h/scim/v2/Groups/g1', version: 'W/"2"' })
   t.equal(Object.getPrototypeOf(group), Object.prototype)
 })
