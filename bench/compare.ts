@@ -261,8 +261,8 @@ async function main (): Promise<void> {
     })
     const bareMemberPatch = (group: string, op: 'add' | 'remove', user: string): Req => ({ method: 'PATCH', path: `/groups/${group}/${op}`, body: { value: user } })
     const groupSizes = [['10k', data.mediumGroup, data.org, mediumMembers, mediumFree, false], ['1M', data.bigGroup, data.bigOrg, bigMembers, bigFree, true]] as const
-    // Ordered add 10k, add 1M, remove 10k, remove 1M: the same change on both groups runs back
-    // to back, so the group-size comparison below pairs runs taken in the same conditions.
+    // Ordered add 10k, add 1M, remove 10k, remove 1M: the same change on both groups runs in
+    // neighbouring runs, so the group-size comparison below pairs runs taken in like conditions.
     const memberScenarios = (['add', 'remove'] as const).flatMap(op => groupSizes.map(([label, group, org, members, free, big]): Scenario => op === 'add'
       ? {
           name: memberScenarioName('add', label), expect: 204, big,
@@ -324,6 +324,7 @@ async function main (): Promise<void> {
     const headersOf = (side: Side, scenario: Scenario): Record<string, string> => side === 'service'
       ? { authorization: `Bearer ${scenario.big === true ? bigToken : token}`, 'content-type': 'application/scim+json', accept: 'application/scim+json' }
       : { 'x-organization': scenario.big === true ? data.bigOrg : data.org, 'content-type': 'application/json' }
+    const cycled: string[] = []
     const runOne = async (scenario: Scenario, side: Side, connections: number, seconds: number): Promise<Run> => {
       const target = side === 'service' ? service : bare
       const requestsBefore = { count: 0 }
@@ -337,7 +338,6 @@ async function main (): Promise<void> {
       }
       return run
     }
-    const cycled: string[] = []
 
     let serviceRequests = 0
     console.log(`warming up (${WARMUP_SECONDS} s per scenario and side)`)

@@ -87,7 +87,7 @@ export function toScimGroup (record: GroupRecord, baseUrl: string): ScimResource
   if (record.externalId !== null) group.externalId = record.externalId
   group.displayName = record.displayName
   assignAttributes(group, record.attributes)
-  group.meta = resourceMeta('Group', 'Groups', record, baseUrl)
+  group.meta = resourceMeta('Group', record, baseUrl)
   return group
 }
 

@@ -32,16 +32,16 @@ export interface StoredResourceMeta {
 }
 
 /**
- * The `meta` of a stored resource (RFC 7643 §3.1) at `${baseUrl}/${endpoint}/${id}`. Its
- * `version` is the weak ETag derived from the row version, as the ETag header (http/etag.ts,
- * RFC 7644 §3.14).
+ * The `meta` of a stored resource (RFC 7643 §3.1) at `${baseUrl}/Users/${id}` or
+ * `${baseUrl}/Groups/${id}`. Its `version` is the weak ETag derived from the row version, as
+ * the ETag header (http/etag.ts, RFC 7644 §3.14).
  */
-export function resourceMeta (resourceType: 'User' | 'Group', endpoint: 'Users' | 'Groups', stored: StoredResourceMeta, baseUrl: string): ScimResourceObject {
+export function resourceMeta (resourceType: 'User' | 'Group', stored: StoredResourceMeta, baseUrl: string): ScimResourceObject {
   return {
     resourceType,
     created: stored.createdAt.toISOString(),
     lastModified: stored.lastModified.toISOString(),
-    location: `${baseUrl}/${endpoint}/${stored.id}`,
+    location: `${baseUrl}/${resourceType}s/${stored.id}`,
     version: `W/"${stored.version}"`
   }
 }

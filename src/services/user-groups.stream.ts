@@ -21,7 +21,7 @@ export function toScimUser (record: UserRecord, groups: readonly UserGroupRecord
   const user = assignAttributes({}, record.attributes)
   user.id = record.id
   user.groups = groups.map(group => toScimUserGroup(group.groupId, group.displayName, baseUrl))
-  user.meta = resourceMeta('User', 'Users', record, baseUrl)
+  user.meta = resourceMeta('User', record, baseUrl)
   return user
 }
 
