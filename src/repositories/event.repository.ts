@@ -1,6 +1,7 @@
 /**
  * SQL for the change feed. Events are written only through scim_record_event (migration
- * 0010: the event rows, numbered internally by `seq`), given their feed position after they
+ * 0010: the event rows, numbered internally by `seq`) and, for member changes of up to 1 000
+ * ids, by scim_change_group_members_recorded itself (migration 0012), given their feed position after they
  * commit by scim_position_events (which also queues their deliveries), and read in pages of
  * `position` per organization: every query is scoped by organization.
  */

@@ -141,7 +141,7 @@ export interface MemberChangeOutcome {
 
 /**
  * Adds and removes members of one group in ONE statement (scim_change_group_members_recorded,
- * migrations 0007 and 0011): under the group row's lock, If-Match, the membership
+ * migrations 0007, 0011 and 0012): under the group row's lock, If-Match, the membership
  * rule, the insert and delete, the version bump and the change feed's event. `add` and `remove` must be disjoint UUID lists.
  * `ifMatch` -1 never matches.
  */

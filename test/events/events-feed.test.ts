@@ -4,6 +4,7 @@
  * read in commit order with an opaque cursor, per resource, and only by its organization.
  */
 import t from 'tap'
+import { sql } from 'kysely'
 import { build } from '../helpers/app.js'
 import { insertUsers, organizationId, patchBody, scimClient } from '../groups/group-helpers.js'
 import { readAll, readFeed } from './events-helpers.js'
@@ -83,6 +84,28 @@ t.test('change feed', async t => {
     t.same(events.flatMap(e => e.members.added).sort(), [...ids].sort())
   })
 
+  t.test('a member change of up to 1,000 ids is one event, one more id makes it two, each listing its ids once', async t => {
+    const ids = await insertUsers(db, org, 1001)
+    const group = (await scim('POST', '/Groups', { displayName: 'Thousand' })).body.id as string
+    const changes: Array<[string, string[], number]> = [
+      ['add', ids.slice(0, 1000), 1],
+      ['remove', ids.slice(0, 1000), 1],
+      ['add', ids, 2],
+      ['remove', ids, 2]
+    ]
+    for (const [index, [op, changed, parts]] of changes.entries()) {
+      const from = (await readAll(app, auth)).cursor
+      const res = await scim('PATCH', `/Groups/${group}`, patchBody({ op, path: 'members', value: changed.map(value => ({ value })) }))
+      t.equal(res.status, 204, `${op} of ${changed.length}`)
+      const { events } = await readAll(app, auth, { after: from, resourceId: group })
+      t.equal(events.length, parts, `${op} of ${changed.length}: ${parts} event(s)`)
+      t.ok(events.every(e => e.version === `W/"${index + 2}"` && e.operation === 'patch' && e.attributes.join() === 'members'))
+      const listed = events.flatMap(e => op === 'add' ? e.members.added : e.members.removed)
+      t.same([...listed].sort(), [...changed].sort(), 'every id once')
+      t.same(events.flatMap(e => op === 'add' ? e.members.removed : e.members.added), [])
+    }
+  })
+
   t.test('a resource\'s history by id, and by type', async t => {
     const a = (await scim('POST', '/Users', { schemas: [USER], userName: 'hist-a@example.com' })).body.id as string
     const b = (await scim('POST', '/Users', { schemas: [USER], userName: 'hist-b@example.com' })).body.id as string
@@ -154,4 +177,31 @@ t.test('change feed', async t => {
     t.equal(page.status, 403)
     t.equal((await readFeed(app, {})).status, 401)
   })
+})
+
+t.test('deleting an organization deletes its change history and deliveries, and only its own', async t => {
+  const { app, db, services } = await build(t)
+  const doomed = await services.tokens.create('doomed', { scopes: ['scim:write', 'events:read'] })
+  const kept = await services.tokens.create('kept', { scopes: ['scim:write', 'events:read'] })
+  const doomedId = doomed.organization.id
+  // Registered first: an event gets deliveries queued when it is positioned, for the receivers then.
+  await sql`insert into event_receivers (organization_id, url) values (${doomedId}::uuid, 'https://receiver.example.com/events')`.execute(db)
+  for (const [token, name] of [[doomed.token, 'doomed'], [kept.token, 'kept']] as const) {
+    const scim = scimClient(app, { authorization: `Bearer ${token}` })
+    const user = await scim('POST', '/Users', { schemas: [USER], userName: `${name}@example.com` })
+    t.equal(user.status, 201)
+    t.equal((await scim('POST', '/Groups', { displayName: `${name} staff`, members: [{ value: user.body.id }] })).status, 201)
+  }
+  // Reading the feed positions any event no background pass has yet: each got one delivery queued.
+  t.equal((await readAll(app, { authorization: `Bearer ${doomed.token}` })).events.length, 2)
+  const count = async (table: 'events' | 'event_deliveries', organization: string): Promise<number> =>
+    Number((await sql<{ n: string }>`select count(*) as n from ${sql.table(table)} where organization_id = ${organization}::uuid`.execute(db)).rows[0]?.n)
+  t.equal(await count('event_deliveries', doomedId), 2)
+  const keptBefore = (await readAll(app, { authorization: `Bearer ${kept.token}` })).events
+
+  await sql`delete from organizations where id = ${doomedId}::uuid`.execute(db)
+  t.equal(await count('events', doomedId), 0)
+  t.equal(await count('event_deliveries', doomedId), 0)
+  t.same((await readAll(app, { authorization: `Bearer ${kept.token}` })).events, keptBefore, 'the other organization keeps its history')
+  t.equal(await count('events', kept.organization.id), 2)
 })
