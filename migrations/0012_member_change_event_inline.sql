@@ -1,31 +1,38 @@
 -- Less work under a group row's lock when its members change. Changes to one group wait for
 -- each other on that lock, held until the change's commit is flushed, so what runs under it
--- bounds a group's changes per second. Measured with pgbench on bench:compare's data shape
--- (10 clients as the service's default pool, each removing a random member of a 100 000-member
--- group and adding it back, interleaved rounds): the bare one-statement change (version bump
--- and delete or insert) managed 1 010-1 130 pairs/s, the same with a change event inserted
--- 810-890, the function of 0011 690-800, and the function without its event 790-910: the
--- event was most of the gap. Two parts of it were not needed:
+-- bounds a group's changes per second. Measured with pgbench on bench:compare's data shape (npm
+-- run bench:member-statements: 10 clients as the service's default pool, each removing a random
+-- member of a 100 000-member group and adding it back), the 0011 function managed 0.62-0.83 of
+-- the bare one-statement change (version bump and delete or insert), and the bare change with a
+-- change event inserted 0.77-1.04: the event was a good part of the gap. Two parts of it were
+-- not needed:
 --
 -- 1. The event went through scim_record_event, a second plpgsql function called from this
 --    one, which splits the id lists into events of 1 000 and so evaluated its own expressions
 --    and loop on every call. A change of up to 1 000 added and 1 000 removed ids is one event:
---    it is now inserted directly. Larger changes still go through scim_record_event.
+--    it is now inserted directly, with the values scim_record_event gives a single event.
+--    Larger changes still go through scim_record_event.
 -- 2. events.organization_id referenced organizations, so every event's insert ran the foreign
 --    key's check: a lookup of the organization's row and a KEY SHARE lock on it (a WAL record,
---    and a multixact whenever other writers of the organization hold the same lock). Every
---    event is written in the same transaction as a write to a user or group of that
---    organization, and those rows' own foreign keys already hold the organization in place, so
---    the check never decided anything. The reference is dropped and its one effect kept: an
---    organization's deletion deletes its events (and through them their deliveries) in the same
---    statement, from a trigger. It is an AFTER trigger: it runs after the cascades to the
---    organization's users and groups, which wait for any write still holding one of their rows,
---    so the events those writes committed are deleted as well.
+--    and a multixact whenever other writers of the organization hold the same lock). An event
+--    only ever records a write to a user or group of its organization, in that write's
+--    transaction, so the check never refused one. The reference is dropped and its one effect
+--    kept: deleting an organization deletes its events (and through them their deliveries) in
+--    the same statement, from an AFTER DELETE trigger on organizations. Triggers of one event
+--    fire in name order, and the foreign keys' own cascade triggers (RI_ConstraintTrigger_*,
+--    upper case) sort before organizations__delete_events, so it runs after the organization's
+--    users and groups were deleted. Those deletes wait for every write still holding one of
+--    their rows, and a write creating a user or group waits for the deletion (its foreign key
+--    locks the organization's row), so the trigger's statement, which takes a new snapshot,
+--    sees the event of every write that committed before the organization went. TRUNCATE fires
+--    no delete trigger: a truncate of organizations (tests and benchmarks reseeding) empties
+--    events from a truncate trigger instead (every organization is gone then), so no event
+--    outlives its organization and the positioning pass never meets one without it.
 --
--- Both together, same setup (npm run bench:member-statements, bench/results/member-statements.md,
--- 5 rounds): 694 -> 794 pairs/s, per round 0.96-1.16 of the 0011 function's (median 1.10); the
--- bare change 995, with an event 873. The rule check, If-Match, the row lock, the version bump
--- and the event stay exactly as they were.
+-- Both together, same setup (bench/results/member-statements.md, 5 rounds): 694 -> 794 pairs/s,
+-- per round 0.96-1.16 of the 0011 function's (median 1.10); the bare change 995, with an event
+-- 873. The rule check, If-Match, the row lock, the version bump and the event stay exactly as
+-- they were.
 
 alter table events drop constraint events__organization_id__fkey;
 
@@ -40,6 +47,20 @@ $$;
 
 create trigger organizations__delete_events after delete on organizations
   for each row execute function scim_delete_organization_events();
+
+create function scim_truncate_organization_events() returns trigger
+language plpgsql
+as $$
+begin
+  -- A delete, not a truncate: the truncate of organizations may already have truncated
+  -- event_deliveries (through event_receivers), which a truncate of events would have to again.
+  delete from events;
+  return null;
+end
+$$;
+
+create trigger organizations__truncate_events after truncate on organizations
+  for each statement execute function scim_truncate_organization_events();
 
 create or replace function scim_change_group_members_recorded(
   p_organization_id uuid, p_group_id uuid, p_add uuid[], p_remove uuid[], p_if_match integer,
