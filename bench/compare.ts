@@ -20,7 +20,12 @@
  * 1 connection (2), BENCH_ONLY (a regular expression on scenario names), BENCH_CONNECTIONS
  * (`32,1`; `1` runs only the single-connection runs), BENCH_SERVICE_NODE_ARGS
  * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the service), BENCH_BARE_NODE_ARGS (the
- * same for the baseline), BENCH_RESULTS_DIR.
+ * same for the baseline), BENCH_RESULTS_DIR, BENCH_RESULT_FILE (compare.md).
+ *
+ * `npm run bench:group-size` is this run restricted to the four membership scenarios at 32
+ * connections with 16 rounds (group-size.md): one round's ratio of the 1M group's cost to the
+ * 10k group's spreads by ±25% on this shared machine, so five rounds' median can land a tenth
+ * either side of what a longer run settles on, which is the size of the difference asked about.
  */
 import autocannon from 'autocannon'
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -35,7 +40,7 @@ import { sql } from 'kysely'
 import { PROJECT_ROOT } from '../src/project-root.js'
 import { openBenchDatabase } from './lib/bench-database.js'
 import { seedCompare, type CompareSizes } from './lib/compare-seed.js'
-import { percentile, writeResult } from './lib/http-load.js'
+import { median, percentile, writeResult } from './lib/http-load.js'
 
 const QUICK = process.env.BENCH_QUICK === '1'
 const SIZES: CompareSizes = QUICK
@@ -50,6 +55,7 @@ const SECONDS: Record<number, number> = {
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '32,1').split(',').map(Number).filter(n => n === 32 || n === 1)
 const WARMUP_SECONDS = QUICK ? 0.5 : 1
 const ONLY = process.env.BENCH_ONLY === undefined ? undefined : new RegExp(process.env.BENCH_ONLY, 'i')
+const RESULT_FILE = process.env.BENCH_RESULT_FILE ?? 'compare.md'
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp'
 const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User'
 
@@ -177,12 +183,6 @@ function orderOfRound (scenarios: readonly Scenario[], round: number): Scenario[
 
 function range (values: number[]): string {
   return values.length > 1 ? `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}` : '–'
-}
-
-function median (values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid] as number : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
 async function main (): Promise<void> {
@@ -426,7 +426,8 @@ async function main (): Promise<void> {
       '- service: `node dist/src/server.js`, bearer-token auth, LOG_LEVEL=info (log lines to a file), default pool (10); fair-share limits off (ORG_MAX_CONCURRENT_REQUESTS=0, RATE_LIMIT_PER_MINUTE=0: one organization is the whole load)',
       '- bare: bench/compare-baseline.ts, Fastify + `pg`, one statement per request, no auth, no logging, pool of 10',
       `- data: ${SIZES.users.toLocaleString('en')} users; groups of ${SIZES.medium.toLocaleString('en')} and ${SIZES.big.toLocaleString('en')} members (+${SIZES.free.toLocaleString('en')} free users in that organization, ${(1000).toLocaleString('en')} more groups); ${seeded ? `seeded in ${seedSeconds.toFixed(0)} s` : 'reused from an earlier run'}`,
-      `- load: autocannon in the orchestrating process; ${ROUNDS} round(s), each running every scenario on both sides (order alternating) for ${SECONDS[32]} s at 32 connections, then every scenario for ${SECONDS[1]} s at 1 connection; before the first round, ${WARMUP_SECONDS} s of warm-up per scenario and side at 32 connections; changed state put back after every run`,
+      `- scenarios: ${ONLY === undefined ? 'all' : `those matching /${ONLY.source}/ (BENCH_ONLY)`}; connections ${CONNECTIONS.join(' and ')}`,
+      `- load: autocannon in the orchestrating process; ${ROUNDS} round(s), each running every scenario on both sides (order alternating) ${CONNECTIONS.map(c => `for ${SECONDS[c]} s at ${c} connection${c === 1 ? '' : 's'}`).join(', then every scenario ')}; before the first round, ${WARMUP_SECONDS} s of warm-up per scenario and side at 32 connections; changed state put back after every run`,
       `- runs whose requests outnumbered their scenario's distinct ids (later ones repeat earlier ones as cheaper no-ops): ${cycled.length === 0 ? 'none' : cycled.join('; ')}`,
       `- noise: across rounds, a side's req/s varied by a median of ${noise.length > 0 ? (100 * median(noise)).toFixed(0) : '–'}% (max ${noise.length > 0 ? (100 * Math.max(...noise)).toFixed(0) : '–'}%) of its median; the "range" columns give the per-round ratios`,
       `- machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, shared with other work; load average (1 min) ${loadBefore.toFixed(2)} before, ${(os.loadavg()[0] ?? 0).toFixed(2)} after`,
@@ -450,7 +451,7 @@ async function main (): Promise<void> {
     ].join('\n')
     const resultsDir = process.env.BENCH_RESULTS_DIR ?? (QUICK ? path.join(os.tmpdir(), 'scim-bench') : undefined)
     if (resultsDir !== undefined) process.env.BENCH_RESULTS_DIR = resultsDir
-    const file = await writeResult('compare.md', text)
+    const file = await writeResult(RESULT_FILE, text)
     console.log(text)
     console.log(`wrote ${file}`)
   } finally {

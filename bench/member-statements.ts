@@ -23,7 +23,7 @@ import path from 'node:path'
 import { sql } from 'kysely'
 import { PROJECT_ROOT } from '../src/project-root.js'
 import { openBenchDatabase } from './lib/bench-database.js'
-import { writeResult } from './lib/http-load.js'
+import { median, writeResult } from './lib/http-load.js'
 
 const DATABASE = 'scim_bench_member_statements'
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
@@ -69,12 +69,6 @@ const VARIANTS: Variant[] = [
   { name: '0011 (with the events foreign key)', remove: functionChange('bench_members_0011', false), add: functionChange('bench_members_0011', true), foreignKey: true },
   { name: 'service (0012)', remove: functionChange('scim_change_group_members_recorded', false), add: functionChange('scim_change_group_members_recorded', true), foreignKey: false }
 ]
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[mid] as number : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
-}
 
 async function main (): Promise<void> {
   const pgbench = findPgbench()

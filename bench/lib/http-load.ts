@@ -23,6 +23,14 @@ export function percentile (sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] as number
 }
 
+/** The median of values in any order (the mean of the middle two for an even count); NaN for none. */
+export function median (values: number[]): number {
+  if (values.length === 0) return NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid] as number : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+
 /**
  * One request through `agent` (keep-alive, so connection setup is not measured), resolving
  * with the status once the body has been read. The body is drained, not parsed: parsing
