@@ -181,6 +181,22 @@ function orderOfRound (scenarios: readonly Scenario[], round: number): Scenario[
   return ordered
 }
 
+/**
+ * The machine's CPU time counters (/proc/stat's first line, in clock ticks): `steal` is time
+ * the hypervisor gave this virtual machine's CPUs to others, which no process here sees as its own.
+ */
+function cpuTicks (): { total: number, steal: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? []
+    // user nice system idle iowait irq softirq steal [guest guest_nice, already inside user and nice]
+    const counted = fields.slice(0, 8)
+    if (counted.length < 8 || counted.some(n => !Number.isFinite(n))) return undefined
+    return { total: counted.reduce((sum, n) => sum + n, 0), steal: counted[7] as number }
+  } catch {
+    return undefined
+  }
+}
+
 function range (values: number[]): string {
   return values.length > 1 ? `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}` : '–'
 }
@@ -352,6 +368,7 @@ async function main (): Promise<void> {
     const runs = new Map<string, Run[]>()
     const cell = (scenario: string, connections: number, side: Side): string => `${scenario}|${connections}|${side}`
     const measureStart = performance.now()
+    const ticksBefore = cpuTicks()
     for (let round = 0; round < ROUNDS; round++) {
       for (const connections of CONNECTIONS) {
         for (const [i, scenario] of orderOfRound(scenarios, round).entries()) {
@@ -367,6 +384,10 @@ async function main (): Promise<void> {
       }
     }
     const measureSeconds = (performance.now() - measureStart) / 1000
+    const ticksAfter = cpuTicks()
+    const stealPercent = ticksBefore === undefined || ticksAfter === undefined || ticksAfter.total === ticksBefore.total
+      ? undefined
+      : 100 * (ticksAfter.steal - ticksBefore.steal) / (ticksAfter.total - ticksBefore.total)
 
     // The service writes one log line per request; stopping it cleanly must lose none.
     const serviceExit = await stop(service.child)
@@ -430,7 +451,7 @@ async function main (): Promise<void> {
       `- load: autocannon in the orchestrating process; ${ROUNDS} round(s), each running every scenario on both sides (order alternating) ${CONNECTIONS.map(c => `for ${SECONDS[c]} s at ${c} connection${c === 1 ? '' : 's'}`).join(', then every scenario ')}; before the first round, ${WARMUP_SECONDS} s of warm-up per scenario and side at 32 connections; changed state put back after every run`,
       `- runs whose requests outnumbered their scenario's distinct ids (later ones repeat earlier ones as cheaper no-ops): ${cycled.length === 0 ? 'none' : cycled.join('; ')}`,
       `- noise: across rounds, a side's req/s varied by a median of ${noise.length > 0 ? (100 * median(noise)).toFixed(0) : '–'}% (max ${noise.length > 0 ? (100 * Math.max(...noise)).toFixed(0) : '–'}%) of its median; the "range" columns give the per-round ratios`,
-      `- machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, shared with other work; load average (1 min) ${loadBefore.toFixed(2)} before, ${(os.loadavg()[0] ?? 0).toFixed(2)} after`,
+      `- machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, shared with other work; load average (1 min) ${loadBefore.toFixed(2)} before, ${(os.loadavg()[0] ?? 0).toFixed(2)} after; CPU time stolen by the hypervisor while measuring: ${stealPercent === undefined ? 'unknown (no /proc/stat)' : `${stealPercent.toFixed(0)}%`}`,
       `- software: Node ${process.version}, ${postgres}`,
       `- measuring took ${measureSeconds.toFixed(0)} s, the whole run ${((performance.now() - started) / 1000).toFixed(0)} s`,
       `- service log: ${logLines.toLocaleString('en')} request lines for ${serviceRequests.toLocaleString('en')} answered requests (lines may exceed answers by requests still in flight when a run stopped); exit code after SIGTERM ${String(serviceExit)}`,
