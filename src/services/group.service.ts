@@ -168,7 +168,7 @@ export class GroupService {
   async patch (scope: GroupScope, id: string, body: unknown, ifMatch: IfMatch, projection: ScimProjectionParams | undefined): Promise<GroupPatchResult> {
     const operations = readPatchOperations(body, this.config.patchMaxOperations)
     if (projection === undefined) {
-      const changes = memberOnlyChanges(GROUP_RESOURCE, operations, { resourceId: id })
+      const changes = memberOnlyChanges(GROUP_RESOURCE, operations)
       const quick = changes === undefined ? undefined : await this.patchMembers(scope, id, changes, ifMatch)
       if (quick !== undefined) return quick
     }

@@ -59,15 +59,7 @@ export function applyPatch (
 ): ScimPatchResult {
   if (!Array.isArray(operations)) throw ScimError.invalidSyntax('"Operations" must be an array.')
   const context: PatchContext = { resource, doc: structuredClone(current), members: [], options }
-  operations.forEach((operation, index) => {
-    try {
-      applyOperation(context, operation)
-    } catch (error) {
-      // Say which operation failed: a PATCH may carry dozens (Okta batches member pushes).
-      if (error instanceof ScimError) throw new ScimError(error.status, `Operations[${index}]: ${error.detail}`, error.scimType)
-      throw error
-    }
-  })
+  operations.forEach((operation, index) => { atOperation(index, () => { applyOperation(context, operation) }) })
   syncSchemas(resource, context.doc)
   return { resource: context.doc, members: context.members }
 }
@@ -76,10 +68,12 @@ export function applyPatch (
  * The membership changes of a Group PATCH whose every operation adds or removes at a path
  * naming `members` (Entra's and Okta's member pushes): such a PATCH changes nothing else, so
  * the service can apply it without reading the group. Undefined for any other PATCH (which
- * then goes through `applyPatch` on the current resource, errors included).
+ * then goes through `applyPatch` on the current resource, errors included). Each path is
+ * parsed once; the changes and errors are those `applyPatch` gives for the same operations.
  */
-export function memberOnlyChanges (resource: ScimResourceSchema, operations: unknown[], options: ScimPatchOptions): ScimMemberChange[] | undefined {
+export function memberOnlyChanges (resource: ScimResourceSchema, operations: unknown[]): ScimMemberChange[] | undefined {
   if (resource.core.id !== GROUP_SCHEMA || !Array.isArray(operations) || operations.length === 0) return undefined
+  const parsed: Array<{ op: 'add' | 'remove', path: ScimPatchPath, value: unknown }> = []
   for (const operation of operations) {
     if (!isPlainObject(operation) || typeof operation.path !== 'string' || typeof operation.op !== 'string') return undefined
     const op = operation.op.toLowerCase()
@@ -91,9 +85,28 @@ export function memberOnlyChanges (resource: ScimResourceSchema, operations: unk
       return undefined
     }
     if (!isMembersPath(resource, path)) return undefined
+    parsed.push({ op, path, value: operation.value })
   }
-  // Member operations never read or write the document, so an empty one gives their changes.
-  return applyPatch(resource, { schemas: [GROUP_SCHEMA] }, operations, options).members
+  const changes: ScimMemberChange[] = []
+  parsed.forEach(({ op, path, value }, index) => {
+    atOperation(index, () => {
+      // As applyOperation: an add needs a value; a remove without one is removeAll.
+      if (op === 'add' && value === undefined) throw ScimError.invalidValue('"add" needs a "value".')
+      const change = toMemberChange(op, path, value)
+      if (change !== undefined) changes.push(change)
+    })
+  })
+  return changes
+}
+
+/** Runs one operation's step, naming the operation in its error: a PATCH may carry dozens (Okta batches member pushes). */
+function atOperation (index: number, step: () => void): void {
+  try {
+    step()
+  } catch (error) {
+    if (error instanceof ScimError) throw new ScimError(error.status, `Operations[${index}]: ${error.detail}`, error.scimType)
+    throw error
+  }
 }
 
 function applyOperation (context: PatchContext, operation: unknown): void {
