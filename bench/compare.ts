@@ -125,11 +125,20 @@ async function stop (child: ChildProcess): Promise<number | null> {
 }
 
 /** One autocannon run; latencies are kept per response (autocannon's histogram has 1 ms steps). */
-async function load (port: number, pid: number | undefined, headers: Record<string, string>, connections: number, seconds: number, expect: number, next: (k: number) => Req): Promise<Run> {
+/**
+ * `distinct`: how many requests of the scenario change something (its ids); when more were
+ * answered, the later ones repeat earlier ids as cheaper no-ops, so the run is measured over its
+ * first `distinct` answers only (rate up to the last of them, their latencies). Requests are
+ * sent in id order and each connection has one in flight, so at most `connections` of those
+ * answers can be repeats.
+ */
+async function load (port: number, pid: number | undefined, headers: Record<string, string>, connections: number, seconds: number, expect: number, next: (k: number) => Req, distinct?: number): Promise<Run> {
   let k = 0
   const latencies: number[] = []
+  const answeredAt: number[] = []
   let errors = 0
   const cpuBefore = cpuMs(pid)
+  const started = performance.now()
   let finish: (result: autocannon.Result) => void = () => {}
   let fail: (error: unknown) => void = () => {}
   const done = new Promise<autocannon.Result>((resolve, reject) => { finish = resolve; fail = reject })
@@ -144,15 +153,20 @@ async function load (port: number, pid: number | undefined, headers: Record<stri
   }, (error, result) => { if (error !== null && error !== undefined) fail(error); else finish(result) })
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
     latencies.push(ms)
+    answeredAt.push(performance.now())
     if (status !== expect) errors++
   })
   const result = await done
-  const requests = latencies.length
-  latencies.sort((a, b) => a - b)
+  const cpu = cpuMs(pid) - cpuBefore
+  const answered = latencies.length
   errors += result.errors + result.timeouts
+  const cut = distinct !== undefined && answered > distinct ? distinct : undefined
+  const measured = cut === undefined ? latencies : latencies.slice(0, cut)
+  const elapsed = cut === undefined ? result.duration : ((answeredAt[cut - 1] as number) - started) / 1000
+  measured.sort((a, b) => a - b)
   return {
-    rps: requests / result.duration, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), requests, errors,
-    cpuMsPerRequest: (cpuMs(pid) - cpuBefore) / Math.max(1, requests)
+    rps: measured.length / elapsed, p50: percentile(measured, 0.5), p99: percentile(measured, 0.99), requests: answered, errors,
+    cpuMsPerRequest: cpu / Math.max(1, answered)
   }
 }
 
@@ -347,10 +361,10 @@ async function main (): Promise<void> {
       const run = await load(target.port, target.child.pid, headersOf(side, scenario), connections, seconds, scenario.expect, k => {
         requestsBefore.count = k + 1
         return side === 'service' ? scenario.service(k) : scenario.bare(k)
-      })
+      }, scenario.distinct)
       await scenario.restore?.(requestsBefore.count)
       if (scenario.distinct !== undefined && requestsBefore.count > scenario.distinct) {
-        cycled.push(`${scenario.name} c=${connections} ${side} (${requestsBefore.count} requests, ${scenario.distinct} ids)`)
+        cycled.push(`${scenario.name} c=${connections} ${side} (${requestsBefore.count} requests, ${scenario.distinct} ids: measured over its first ${scenario.distinct} answers)`)
       }
       return run
     }
@@ -449,7 +463,7 @@ async function main (): Promise<void> {
       `- data: ${SIZES.users.toLocaleString('en')} users; groups of ${SIZES.medium.toLocaleString('en')} and ${SIZES.big.toLocaleString('en')} members (+${SIZES.free.toLocaleString('en')} free users in that organization, ${(1000).toLocaleString('en')} more groups); ${seeded ? `seeded in ${seedSeconds.toFixed(0)} s` : 'reused from an earlier run'}`,
       `- scenarios: ${ONLY === undefined ? 'all' : `those matching /${ONLY.source}/ (BENCH_ONLY)`}; connections ${CONNECTIONS.join(' and ')}`,
       `- load: autocannon in the orchestrating process; ${ROUNDS} round(s), each running every scenario on both sides (order alternating) ${CONNECTIONS.map(c => `for ${SECONDS[c]} s at ${c} connection${c === 1 ? '' : 's'}`).join(', then every scenario ')}; before the first round, ${WARMUP_SECONDS} s of warm-up per scenario and side at 32 connections; changed state put back after every run`,
-      `- runs whose requests outnumbered their scenario's distinct ids (later ones repeat earlier ones as cheaper no-ops): ${cycled.length === 0 ? 'none' : cycled.join('; ')}`,
+      `- runs whose requests outnumbered their scenario's distinct ids (later ones repeat earlier ones as cheaper no-ops, so only the answers up to the number of ids are measured): ${cycled.length === 0 ? 'none' : cycled.join('; ')}`,
       `- noise: across rounds, a side's req/s varied by a median of ${noise.length > 0 ? (100 * median(noise)).toFixed(0) : '–'}% (max ${noise.length > 0 ? (100 * Math.max(...noise)).toFixed(0) : '–'}%) of its median; the "range" columns give the per-round ratios`,
       `- machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, shared with other work; load average (1 min) ${loadBefore.toFixed(2)} before, ${(os.loadavg()[0] ?? 0).toFixed(2)} after; CPU time stolen by the hypervisor while measuring: ${stealPercent === undefined ? 'unknown (no /proc/stat)' : `${stealPercent.toFixed(0)}%`}`,
       `- software: Node ${process.version}, ${postgres}`,
