@@ -77,7 +77,11 @@ interface Scenario {
    */
   readonly distinct?: number
 }
-interface Run { rps: number, p50: number, p99: number, requests: number, errors: number, cpuMsPerRequest: number }
+interface Run {
+  rps: number, p50: number, p99: number, requests: number, errors: number, cpuMsPerRequest: number
+  /** Set when the run answered more requests than its scenario has ids: the answers its rate and latencies are from. */
+  measuredOver?: number
+}
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T
 const filter = (text: string): string => `/scim/v2/Users?filter=${encodeURIComponent(text)}`
@@ -124,13 +128,15 @@ async function stop (child: ChildProcess): Promise<number | null> {
   return await exited
 }
 
-/** One autocannon run; latencies are kept per response (autocannon's histogram has 1 ms steps). */
 /**
+ * One autocannon run; latencies are kept per response (autocannon's histogram has 1 ms steps).
+ *
  * `distinct`: how many requests of the scenario change something (its ids); when more were
  * answered, the later ones repeat earlier ids as cheaper no-ops, so the run is measured over its
  * first `distinct` answers only (rate up to the last of them, their latencies). Requests are
  * sent in id order and each connection has one in flight, so at most `connections` of those
- * answers can be repeats.
+ * answers can be repeats. CPU per request stays over all the run's answers: the process's CPU
+ * time cannot be split at an answer, so such a run's CPU figure still includes the no-ops.
  */
 async function load (port: number, pid: number | undefined, headers: Record<string, string>, connections: number, seconds: number, expect: number, next: (k: number) => Req, distinct?: number): Promise<Run> {
   let k = 0
@@ -166,7 +172,8 @@ async function load (port: number, pid: number | undefined, headers: Record<stri
   measured.sort((a, b) => a - b)
   return {
     rps: measured.length / elapsed, p50: percentile(measured, 0.5), p99: percentile(measured, 0.99), requests: answered, errors,
-    cpuMsPerRequest: cpu / Math.max(1, answered)
+    cpuMsPerRequest: cpu / Math.max(1, answered),
+    ...(cut === undefined ? {} : { measuredOver: cut })
   }
 }
 
@@ -364,7 +371,10 @@ async function main (): Promise<void> {
       }, scenario.distinct)
       await scenario.restore?.(requestsBefore.count)
       if (scenario.distinct !== undefined && requestsBefore.count > scenario.distinct) {
-        cycled.push(`${scenario.name} c=${connections} ${side} (${requestsBefore.count} requests, ${scenario.distinct} ids: measured over its first ${scenario.distinct} answers)`)
+        const how = run.measuredOver === undefined
+          ? 'the repeats were still in flight when the run stopped, none among its answers'
+          : `rate and latencies from its first ${run.measuredOver} answers, CPU per request from all`
+        cycled.push(`${scenario.name} c=${connections} ${side} (${requestsBefore.count} requests, ${scenario.distinct} ids: ${how})`)
       }
       return run
     }
@@ -415,7 +425,7 @@ async function main (): Promise<void> {
       for (const scenario of scenarios) {
         const bareRuns = runs.get(cell(scenario.name, connections, 'bare')) ?? []
         const serviceRuns = runs.get(cell(scenario.name, connections, 'service')) ?? []
-        const m = (list: Run[], field: keyof Run): number => median(list.map(run => run[field]))
+        const m = (list: Run[], field: Exclude<keyof Run, 'measuredOver'>): number => median(list.map(run => run[field]))
         // Each round's two runs ran back to back: their ratio is what the round measured, and the
         // median of those is less at the mercy of the machine's drift between rounds than a
         // ratio of two medians taken from different rounds.
@@ -463,7 +473,7 @@ async function main (): Promise<void> {
       `- data: ${SIZES.users.toLocaleString('en')} users; groups of ${SIZES.medium.toLocaleString('en')} and ${SIZES.big.toLocaleString('en')} members (+${SIZES.free.toLocaleString('en')} free users in that organization, ${(1000).toLocaleString('en')} more groups); ${seeded ? `seeded in ${seedSeconds.toFixed(0)} s` : 'reused from an earlier run'}`,
       `- scenarios: ${ONLY === undefined ? 'all' : `those matching /${ONLY.source}/ (BENCH_ONLY)`}; connections ${CONNECTIONS.join(' and ')}`,
       `- load: autocannon in the orchestrating process; ${ROUNDS} round(s), each running every scenario on both sides (order alternating) ${CONNECTIONS.map(c => `for ${SECONDS[c]} s at ${c} connection${c === 1 ? '' : 's'}`).join(', then every scenario ')}; before the first round, ${WARMUP_SECONDS} s of warm-up per scenario and side at 32 connections; changed state put back after every run`,
-      `- runs whose requests outnumbered their scenario's distinct ids (later ones repeat earlier ones as cheaper no-ops, so only the answers up to the number of ids are measured): ${cycled.length === 0 ? 'none' : cycled.join('; ')}`,
+      `- runs whose requests outnumbered their scenario's distinct ids (later ones repeat earlier ones as cheaper no-ops, so rate and latencies come from the answers up to the number of ids): ${cycled.length === 0 ? 'none' : cycled.join('; ')}`,
       `- noise: across rounds, a side's req/s varied by a median of ${noise.length > 0 ? (100 * median(noise)).toFixed(0) : '–'}% (max ${noise.length > 0 ? (100 * Math.max(...noise)).toFixed(0) : '–'}%) of its median; the "range" columns give the per-round ratios`,
       `- machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, shared with other work; load average (1 min) ${loadBefore.toFixed(2)} before, ${(os.loadavg()[0] ?? 0).toFixed(2)} after; CPU time stolen by the hypervisor while measuring: ${stealPercent === undefined ? 'unknown (no /proc/stat)' : `${stealPercent.toFixed(0)}%`}`,
       `- software: Node ${process.version}, ${postgres}`,
