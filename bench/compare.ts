@@ -141,7 +141,8 @@ async function stop (child: ChildProcess): Promise<number | null> {
 async function load (port: number, pid: number | undefined, headers: Record<string, string>, connections: number, seconds: number, expect: number, next: (k: number) => Req, distinct?: number): Promise<Run> {
   let k = 0
   const latencies: number[] = []
-  const answeredAt: number[] = []
+  /** When the `distinct`-th answer arrived (undefined while fewer were answered). */
+  let distinctAnsweredAt: number | undefined
   let errors = 0
   const cpuBefore = cpuMs(pid)
   const started = performance.now()
@@ -159,7 +160,7 @@ async function load (port: number, pid: number | undefined, headers: Record<stri
   }, (error, result) => { if (error !== null && error !== undefined) fail(error); else finish(result) })
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
     latencies.push(ms)
-    answeredAt.push(performance.now())
+    if (latencies.length === distinct) distinctAnsweredAt = performance.now()
     if (status !== expect) errors++
   })
   const result = await done
@@ -168,7 +169,7 @@ async function load (port: number, pid: number | undefined, headers: Record<stri
   errors += result.errors + result.timeouts
   const cut = distinct !== undefined && answered > distinct ? distinct : undefined
   const measured = cut === undefined ? latencies : latencies.slice(0, cut)
-  const elapsed = cut === undefined ? result.duration : ((answeredAt[cut - 1] as number) - started) / 1000
+  const elapsed = cut === undefined || distinctAnsweredAt === undefined ? result.duration : (distinctAnsweredAt - started) / 1000
   measured.sort((a, b) => a - b)
   return {
     rps: measured.length / elapsed, p50: percentile(measured, 0.5), p99: percentile(measured, 0.99), requests: answered, errors,

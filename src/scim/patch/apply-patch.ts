@@ -90,8 +90,7 @@ export function memberOnlyChanges (resource: ScimResourceSchema, operations: unk
   const changes: ScimMemberChange[] = []
   parsed.forEach(({ op, path, value }, index) => {
     atOperation(index, () => {
-      // As applyOperation: an add needs a value; a remove without one is removeAll.
-      if (op === 'add' && value === undefined) throw ScimError.invalidValue('"add" needs a "value".')
+      requireValue(op, value)
       const change = toMemberChange(op, path, value)
       if (change !== undefined) changes.push(change)
     })
@@ -109,6 +108,11 @@ function atOperation (index: number, step: () => void): void {
   }
 }
 
+/** An add or replace needs a value; a remove may go without (on `members`: remove them all). */
+function requireValue (op: ScimPatchOpName, value: unknown): void {
+  if (op !== 'remove' && value === undefined) throw ScimError.invalidValue(`"${op}" needs a "value".`)
+}
+
 function applyOperation (context: PatchContext, operation: unknown): void {
   if (!isPlainObject(operation)) throw ScimError.invalidSyntax('Each operation must be an object.')
   const op = typeof operation.op === 'string' ? operation.op.toLowerCase() : undefined
@@ -118,7 +122,7 @@ function applyOperation (context: PatchContext, operation: unknown): void {
   const rawPath = operation.path
   if (rawPath !== undefined && rawPath !== null && typeof rawPath !== 'string') throw ScimError.invalidPath('"path" must be a string.')
   const value = operation.value
-  if (op !== 'remove' && value === undefined) throw ScimError.invalidValue(`"${op}" needs a "value".`)
+  requireValue(op, value)
   if (rawPath === undefined || rawPath === null || rawPath.trim() === '') {
     // RFC 7644 §3.5.2.2: remove without path is noTarget.
     if (op === 'remove') throw ScimError.noTarget('"remove" needs a "path".')
