@@ -6,8 +6,9 @@
  *   lines written to a file as a user's would be; the per-organization fair-share limits off.
  * - The baseline: bench/compare-baseline.ts, Fastify + `pg`, one statement per request.
  * - Both are separate processes on the same Postgres database (`scim_bench_compare`), with
- *   100 000 users, a group of 10 000 and one of 1 000 000 members (bench/lib/compare-seed.ts;
- *   reused by the next run while the sizes match, BENCH_RESEED=1 to seed again).
+ *   100 000 users and a group of 10 000 members, and another organization with a group of
+ *   1 000 000 members and one of 10 000 (bench/lib/compare-seed.ts; reused by the next run while
+ *   the sizes match, BENCH_RESEED=1 to seed again).
  * - Load from autocannon in this process, at 32 and at 1 connection. Every round runs every
  *   scenario on both sides, in alternating order, so a burst of noise from other work on the
  *   machine hits both; state a scenario changed (members, new users) is put back after
@@ -22,8 +23,8 @@
  * (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the service), BENCH_BARE_NODE_ARGS (the
  * same for the baseline), BENCH_RESULTS_DIR, BENCH_RESULT_FILE (compare.md).
  *
- * `npm run bench:group-size` is this run restricted to the four membership scenarios at 32
- * connections with 16 rounds (group-size.md): one round's ratio of the 1M group's cost to the
+ * `npm run bench:group-size` is this run restricted to the six membership scenarios at 32
+ * connections with 16 rounds (group-size.md): one round's ratio of the 1M group's cost to a
  * 10k group's spreads by ±25% on this shared machine, so five rounds' median can land a tenth
  * either side of what a longer run settles on, which is the size of the difference asked about.
  */
@@ -178,27 +179,33 @@ async function load (port: number, pid: number | undefined, headers: Record<stri
   }
 }
 
-function memberScenarioName (op: 'add' | 'remove', group: '10k' | '1M'): string {
-  return `PATCH /Groups ${op} 1 member (${group} group)`
+/**
+ * The groups membership changes run on: "10k" in the organization of the other scenarios
+ * (100 000 users), "1M" and its small counterpart "10k-big" in the other organization
+ * (1 050 000 users).
+ */
+type GroupLabel = '10k' | '10k-big' | '1M'
+const GROUP_LABELS: readonly GroupLabel[] = ['10k', '10k-big', '1M']
+const GROUP_NAMES: Record<GroupLabel, string> = { '10k': '10k group', '10k-big': "10k group in the 1M group's organization", '1M': '1M group' }
+
+function memberScenarioName (op: 'add' | 'remove', group: GroupLabel): string {
+  return `PATCH /Groups ${op} 1 member (${GROUP_NAMES[group]})`
 }
 
 /**
- * The scenarios in a round's order: every other round runs each membership change on the 1M
- * group before the 10k group, so that a drift of the machine within a round does not always
- * fall on the same one of the pair.
+ * The scenarios in a round's order: every other round runs each change's scenarios on the
+ * three groups in reverse order (1M, 10k-big, 10k), so that a drift of the machine within a
+ * round does not always fall on the same one of a compared pair, and the pair that differs
+ * only in the group's size (10k-big, 1M) always runs in neighbouring runs.
  */
 function orderOfRound (scenarios: readonly Scenario[], round: number): Scenario[] {
   const ordered = [...scenarios]
   if (round % 2 === 0) return ordered
-  for (let i = 0; i + 1 < ordered.length; i++) {
-    const [first, second] = [ordered[i] as Scenario, ordered[i + 1] as Scenario]
-    for (const op of ['add', 'remove'] as const) {
-      if (first.name === memberScenarioName(op, '10k') && second.name === memberScenarioName(op, '1M')) {
-        ordered[i] = second
-        ordered[i + 1] = first
-        i++
-      }
-    }
+  for (const op of ['add', 'remove'] as const) {
+    const names = GROUP_LABELS.map(label => memberScenarioName(op, label))
+    const at = ordered.findIndex(s => s.name === names[0])
+    if (at < 0 || !names.every((name, k) => ordered[at + k]?.name === name)) continue
+    ordered.splice(at, names.length, ...ordered.slice(at, at + names.length).reverse())
   }
   return ordered
 }
@@ -298,9 +305,14 @@ async function main (): Promise<void> {
       body: { schemas: [PATCH_OP], Operations: op === 'add' ? [{ op: 'add', path: 'members', value: [{ value: user }] }] : [{ op: 'remove', path: `members[value eq "${user}"]` }] }
     })
     const bareMemberPatch = (group: string, op: 'add' | 'remove', user: string): Req => ({ method: 'PATCH', path: `/groups/${group}/${op}`, body: { value: user } })
-    const groupSizes = [['10k', data.mediumGroup, data.org, mediumMembers, mediumFree, false], ['1M', data.bigGroup, data.bigOrg, bigMembers, bigFree, true]] as const
-    // Ordered add 10k, add 1M, remove 10k, remove 1M: the same change on both groups runs in
-    // neighbouring runs, so the group-size comparison below pairs runs taken in like conditions.
+    const groupSizes = [
+      ['10k', data.mediumGroup, data.org, mediumMembers, mediumFree, false],
+      ['10k-big', data.bigOrgMediumGroup, data.bigOrg, bigMembers.slice(0, SIZES.medium), bigFree, true],
+      ['1M', data.bigGroup, data.bigOrg, bigMembers, bigFree, true]
+    ] as const
+    // Ordered add 10k, 10k-big, 1M, then remove in the same order: the same change on the three
+    // groups runs in neighbouring runs, so the group-size comparison below pairs runs taken in
+    // like conditions.
     const memberScenarios = (['add', 'remove'] as const).flatMap(op => groupSizes.map(([label, group, org, members, free, big]): Scenario => op === 'add'
       ? {
           name: memberScenarioName('add', label), expect: 204, big,
@@ -447,22 +459,25 @@ async function main (): Promise<void> {
     }
     rows.pop()
 
-    // What a change costs on the 1M group against the 10k group, per round from runs taken
-    // within four consecutive runs (scenario order above), by req/s and by p50; the bare
-    // server's figures show what Postgres itself pays for the bigger group.
+    // What a change costs on the 1M group against a 10k group, per round from runs taken
+    // within six consecutive runs (scenario order above), by req/s and by p50; the bare
+    // server's figures show what Postgres itself pays for the bigger group. Against 10k-big only
+    // the group's size differs; against 10k the organization's size too.
     const sizeRows: string[] = []
-    for (const op of ['add', 'remove'] as const) {
-      for (const connections of CONNECTIONS) {
-        const cells: string[] = []
-        for (const side of ['service', 'bare'] as const) {
-          const small = runs.get(cell(memberScenarioName(op, '10k'), connections, side)) ?? []
-          const big = runs.get(cell(memberScenarioName(op, '1M'), connections, side)) ?? []
-          if (small.length === 0 || big.length === 0) continue
-          const byRate = small.map((run, r) => run.rps / (big[r]?.rps ?? NaN))
-          const byP50 = small.map((run, r) => (big[r]?.p50 ?? NaN) / run.p50)
-          cells.push(`${side === 'service' ? `**${median(byRate).toFixed(2)}**` : median(byRate).toFixed(2)} | ${range(byRate)} | ${median(byP50).toFixed(2)} | ${range(byP50)}`)
+    for (const against of ['10k-big', '10k'] as const) {
+      for (const op of ['add', 'remove'] as const) {
+        for (const connections of CONNECTIONS) {
+          const cells: string[] = []
+          for (const side of ['service', 'bare'] as const) {
+            const small = runs.get(cell(memberScenarioName(op, against), connections, side)) ?? []
+            const big = runs.get(cell(memberScenarioName(op, '1M'), connections, side)) ?? []
+            if (small.length === 0 || big.length === 0) continue
+            const byRate = small.map((run, r) => run.rps / (big[r]?.rps ?? NaN))
+            const byP50 = small.map((run, r) => (big[r]?.p50 ?? NaN) / run.p50)
+            cells.push(`${side === 'service' ? `**${median(byRate).toFixed(2)}**` : median(byRate).toFixed(2)} | ${range(byRate)} | ${median(byP50).toFixed(2)} | ${range(byP50)}`)
+          }
+          if (cells.length === 2) sizeRows.push(`| ${op} 1 member | ${against === '10k-big' ? 'same (10k-big)' : 'other (10k)'} | ${connections} | ${cells.join(' | ')} |`)
         }
-        if (cells.length === 2) sizeRows.push(`| ${op} 1 member | ${connections} | ${cells.join(' | ')} |`)
       }
     }
     const postgres = (await sql<{ v: string }>`select version() as v`.execute(db)).rows[0]?.v.split(' on ')[0] ?? '?'
@@ -471,7 +486,7 @@ async function main (): Promise<void> {
       `Generated by \`npm run bench:compare\` (bench/compare.ts)${QUICK ? ' in BENCH_QUICK mode (small data: not for comparison)' : ''}.`, '',
       '- service: `node dist/src/server.js`, bearer-token auth, LOG_LEVEL=info (log lines to a file), default pool (10); fair-share limits off (ORG_MAX_CONCURRENT_REQUESTS=0, RATE_LIMIT_PER_MINUTE=0: one organization is the whole load)',
       '- bare: bench/compare-baseline.ts, Fastify + `pg`, one statement per request, no auth, no logging, pool of 10',
-      `- data: ${SIZES.users.toLocaleString('en')} users; groups of ${SIZES.medium.toLocaleString('en')} and ${SIZES.big.toLocaleString('en')} members (+${SIZES.free.toLocaleString('en')} free users in that organization, ${(1000).toLocaleString('en')} more groups); ${seeded ? `seeded in ${seedSeconds.toFixed(0)} s` : 'reused from an earlier run'}`,
+      `- data: ${SIZES.users.toLocaleString('en')} users with a group of ${SIZES.medium.toLocaleString('en')} members and ${(1000).toLocaleString('en')} more groups; another organization with a group of ${SIZES.big.toLocaleString('en')} members, one of ${SIZES.medium.toLocaleString('en')} of them, and ${SIZES.free.toLocaleString('en')} more users; ${seeded ? `seeded in ${seedSeconds.toFixed(0)} s` : 'reused from an earlier run'}`,
       `- scenarios: ${ONLY === undefined ? 'all' : `those matching /${ONLY.source}/ (BENCH_ONLY)`}; connections ${CONNECTIONS.join(' and ')}`,
       `- load: autocannon in the orchestrating process; ${ROUNDS} round(s), each running every scenario on both sides (order alternating) ${CONNECTIONS.map(c => `for ${SECONDS[c]} s at ${c} connection${c === 1 ? '' : 's'}`).join(', then every scenario ')}; before the first round, ${WARMUP_SECONDS} s of warm-up per scenario and side at 32 connections; changed state put back after every run`,
       `- runs whose requests outnumbered their scenario's distinct ids (later ones repeat earlier ones as cheaper no-ops, so rate and latencies come from the answers up to the number of ids): ${cycled.length === 0 ? 'none' : cycled.join('; ')}`,
@@ -489,9 +504,9 @@ async function main (): Promise<void> {
         ? []
         : [
             '## Group size', '',
-            `What a membership change costs on the ${SIZES.big.toLocaleString('en')}-member group ("1M") relative to the ${SIZES.medium.toLocaleString('en')}-member group ("10k"): 10k req/s ÷ 1M req/s and 1M p50 ÷ 10k p50, per round from runs taken within four consecutive runs (the two groups' runs in alternating order from round to round), median and range (1.00: the same cost). The groups are in different organizations (${SIZES.users.toLocaleString('en')} users, and ${(SIZES.big + SIZES.free).toLocaleString('en')}), each with its own token.`, '',
-            '| change | conns | service, by req/s | range | service, by p50 | range | bare, by req/s | range | bare, by p50 | range |',
-            '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+            `What a membership change costs on the ${SIZES.big.toLocaleString('en')}-member group ("1M") relative to a ${SIZES.medium.toLocaleString('en')}-member group: small req/s ÷ 1M req/s and 1M p50 ÷ small p50, per round from runs taken within six consecutive runs (the three groups' runs in reverse order every other round), median and range (1.00: the same cost). "same (10k-big)" is the small group in the 1M group's organization (${(SIZES.big + SIZES.free).toLocaleString('en')} users, same token): only the group's size differs. "other (10k)" is the 10k group of the main table, in the organization of ${SIZES.users.toLocaleString('en')} users the other scenarios read and write: the organization differs too.`, '',
+            '| change | organization | conns | service, by req/s | range | service, by p50 | range | bare, by req/s | range | bare, by p50 | range |',
+            '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
             ...sizeRows, ''
           ]
     ].join('\n')

@@ -6,7 +6,10 @@
  *   POST, PATCH and pages run here), a group of `medium` members (users 1…medium) and
  *   1 000 more groups without members (the /Groups page);
  * - organization `bench-big`: `big` users that are members of one group (the 1M group) and
- *   `free` more that are not, to add.
+ *   `free` more that are not, to add, and a group of `medium` of those members (the first ones)
+ *   that is the 1M group's small counterpart in the same organization: changes to the two
+ *   differ only in the group's size, not in the organization's (its users' indexes and the
+ *   pages the other scenarios keep cached).
  */
 import { sql } from 'kysely'
 import type { Db } from '../../src/db/database.js'
@@ -14,8 +17,13 @@ import { ensureOrganization } from '../../src/repositories/organization.reposito
 
 export interface CompareSizes { users: number, medium: number, big: number, free: number }
 export interface CompareData {
-  org: string, bigOrg: string, mediumGroup: string, bigGroup: string
+  org: string, bigOrg: string, mediumGroup: string, bigGroup: string,
+  /** The `medium`-member group of `bigOrg`. */
+  bigOrgMediumGroup: string
 }
+
+/** Part of the seed's key: a seed of an earlier layout (without bigOrgMediumGroup) is not reused. */
+const LAYOUT = 2
 
 const FILLER_GROUPS = 1000
 const SEED_TABLE = 'bench_compare_seed'
@@ -57,10 +65,14 @@ async function seedMembers (db: Db, organizationId: string, groupId: string, pre
   })
 }
 
-/** The seed of an earlier run, if it was made with the same sizes. */
+function seedKey (sizes: CompareSizes): string {
+  return JSON.stringify({ ...sizes, layout: LAYOUT })
+}
+
+/** The seed of an earlier run, if it was made with the same sizes and layout. */
 async function findSeed (db: Db, sizes: CompareSizes): Promise<CompareData | undefined> {
   await sql`create table if not exists ${sql.table(SEED_TABLE)} (sizes text primary key, data jsonb not null)`.execute(db)
-  const row = await sql<{ data: CompareData }>`select data from ${sql.table(SEED_TABLE)} where sizes = ${JSON.stringify(sizes)}`.execute(db)
+  const row = await sql<{ data: CompareData }>`select data from ${sql.table(SEED_TABLE)} where sizes = ${seedKey(sizes)}`.execute(db)
   return row.rows[0]?.data
 }
 
@@ -79,11 +91,13 @@ export async function seedCompare (db: Db, sizes: CompareSizes): Promise<{ data:
     select ${org}::uuid, 'Bench Filler ' || g, '{}', timestamptz '2026-01-01' + make_interval(secs => g)
     from generate_series(1, ${FILLER_GROUPS}::int) as g`.execute(db)
   const bigGroup = await insertGroup(db, bigOrg, 'Bench big')
+  const bigOrgMediumGroup = await insertGroup(db, bigOrg, 'Bench big medium')
   await seedMembers(db, org, mediumGroup, 'user', sizes.medium)
   await seedMembers(db, bigOrg, bigGroup, 'member', sizes.big)
+  await seedMembers(db, bigOrg, bigOrgMediumGroup, 'member', sizes.medium)
   // A database in steady state has statistics and a visibility map (index-only counts).
   await sql`vacuum analyze`.execute(db)
-  const data = { org, bigOrg, mediumGroup, bigGroup }
-  await sql`insert into ${sql.table(SEED_TABLE)} (sizes, data) values (${JSON.stringify(sizes)}, ${JSON.stringify(data)})`.execute(db)
+  const data = { org, bigOrg, mediumGroup, bigGroup, bigOrgMediumGroup }
+  await sql`insert into ${sql.table(SEED_TABLE)} (sizes, data) values (${seedKey(sizes)}, ${JSON.stringify(data)})`.execute(db)
   return { data, seeded: true }
 }
